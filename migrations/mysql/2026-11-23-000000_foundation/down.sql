@@ -1,0 +1,10 @@
+DROP TABLE outbox;
+DROP TABLE audit_events;
+DROP TABLE tokens;
+DROP TABLE group_members;
+DROP TABLE scim_groups;
+DROP TABLE user_emails;
+DROP TABLE users;
+DROP TABLE idp_connections;
+DROP TABLE org_domains;
+DROP TABLE organizations;

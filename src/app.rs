@@ -1,0 +1,115 @@
+//! The application factory, used by `gatehouse serve` and by every integration test: migrate,
+//! build the pool, bootstrap an empty database, bind, and serve.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+
+use crate::bootstrap::{bootstrap_if_empty, BootstrapOutput, BootstrapRequest};
+use crate::config::Settings;
+use crate::db::{self, PoolSettings};
+use crate::http::{self, AppState};
+
+/// A built, not yet awaited, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    /// The credentials created if this start bootstrapped an empty database.
+    pub bootstrap: Option<BootstrapOutput>,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Prepares the database and binds the listener; the error is one line for the operator.
+    pub async fn build(settings: Settings) -> Result<Application, String> {
+        let url = settings.database.url.clone();
+        let applied = web::block(move || db::migrate(&url))
+            .await
+            .map_err(|e| format!("migration task failed: {e}"))??;
+        if !applied.is_empty() {
+            tracing::info!(migrations = ?applied, "applied database migrations");
+        }
+        let pool = db::build_pool(
+            &settings.database.url,
+            &PoolSettings {
+                max_connections: settings.database.max_connections,
+                acquire_timeout: Duration::from_millis(settings.database.acquire_timeout_ms),
+            },
+        )?;
+        let listener = TcpListener::bind(settings.listen)
+            .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let mut settings = settings;
+        if settings.public_url.is_empty() && settings.listen.port() == 0 {
+            settings.public_url = format!("http://{}:{port}", settings.listen.ip());
+        }
+        let base_url = settings.base_url();
+        let state = AppState {
+            pool,
+            settings: Arc::new(settings),
+            base_url,
+        };
+
+        let bootstrap = {
+            let state = state.clone();
+            let req = BootstrapRequest {
+                org_name: state.settings.bootstrap.org_name.clone(),
+                domain: state.settings.bootstrap.domain.clone(),
+                admin_email: state.settings.bootstrap.admin_email.clone(),
+            };
+            web::block(move || {
+                let mut conn = db::checkout(&state.pool).map_err(|e| e.to_string())?;
+                bootstrap_if_empty(&mut conn, &req, &state.base_url).map_err(|e| e.to_string())
+            })
+            .await
+            .map_err(|e| format!("bootstrap task failed: {e}"))?
+            .map_err(|e| format!("bootstrap failed: {e}"))?
+        };
+
+        let server = serve(listener, state.clone())?;
+        Ok(Application {
+            port,
+            server,
+            bootstrap,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server is stopped (SIGTERM and SIGINT stop it gracefully).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: AppState) -> Result<Server, String> {
+    let workers = match state.settings.http.workers {
+        0 => std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+        n => n,
+    };
+    let max_body = state.settings.http.max_body_bytes;
+    let data = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(web::JsonConfig::default().limit(max_body))
+            .wrap(middleware::from_fn(http::request_context))
+            .wrap(tracing_actix_web::TracingLogger::default())
+            .configure(http::configure)
+    })
+    .workers(workers)
+    .shutdown_timeout(20)
+    .listen(listener)
+    .map_err(|e| format!("cannot serve: {e}"))?
+    .run();
+    Ok(server)
+}

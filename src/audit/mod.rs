@@ -1,0 +1,114 @@
+//! The audit trail. Every mutation records its event with `record` inside the same transaction
+//! as the change, so the trail can't miss a change or claim one that was rolled back. The actor
+//! is who really acted: a person, an IdP connection, a service account or an app actor (with the
+//! person it acted for, where that applies).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::db::schema::audit_events;
+use crate::db::DbConnection;
+use crate::ids::OrgId;
+
+/// Who performed an action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    User(String),
+    IdpConnection(String),
+    ServiceAccount(String),
+    AppActor {
+        id: String,
+        on_behalf_of: Option<String>,
+    },
+    /// gatehouse itself (bootstrap, scheduled sweeps).
+    System,
+}
+
+impl Actor {
+    fn kind(&self) -> &'static str {
+        match self {
+            Actor::User(_) => "user",
+            Actor::IdpConnection(_) => "idp_connection",
+            Actor::ServiceAccount(_) => "service_account",
+            Actor::AppActor { .. } => "app_actor",
+            Actor::System => "system",
+        }
+    }
+
+    fn id(&self) -> &str {
+        match self {
+            Actor::User(id) | Actor::IdpConnection(id) | Actor::ServiceAccount(id) => id,
+            Actor::AppActor { id, .. } => id,
+            Actor::System => "system",
+        }
+    }
+
+    fn on_behalf_of(&self) -> Option<&str> {
+        match self {
+            Actor::AppActor { on_behalf_of, .. } => on_behalf_of.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// One audit event, before it is written.
+#[derive(Debug, Clone)]
+pub struct AuditEvent<'a> {
+    pub org_id: &'a OrgId,
+    pub actor: &'a Actor,
+    /// A dotted verb, e.g. `user.created`, `group.members_changed`.
+    pub action: &'a str,
+    pub target_kind: &'a str,
+    pub target_id: &'a str,
+    pub details: Value,
+}
+
+/// Records an event in the caller's transaction.
+pub fn record(conn: &mut DbConnection, event: AuditEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::id.eq(uuid::Uuid::new_v4().to_string()),
+            audit_events::org_id.eq(event.org_id.as_str()),
+            audit_events::occurred_at.eq(crate::clock::now()),
+            audit_events::actor_kind.eq(event.actor.kind()),
+            audit_events::actor_id.eq(event.actor.id()),
+            audit_events::on_behalf_of.eq(event.actor.on_behalf_of()),
+            audit_events::action.eq(event.action),
+            audit_events::target_kind.eq(event.target_kind),
+            audit_events::target_id.eq(event.target_id),
+            audit_events::details.eq(event.details.to_string()),
+            audit_events::request_id.eq(crate::telemetry::current_request_id()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// A stored audit event, as the admin API lists it.
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct StoredAuditEvent {
+    pub id: String,
+    pub org_id: String,
+    pub occurred_at: NaiveDateTime,
+    pub actor_kind: String,
+    pub actor_id: String,
+    pub on_behalf_of: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: String,
+    pub details: String,
+    pub request_id: Option<String>,
+}
+
+/// The newest events of an organization, newest first.
+pub fn recent(
+    conn: &mut DbConnection,
+    org_id: &OrgId,
+    limit: i64,
+) -> QueryResult<Vec<StoredAuditEvent>> {
+    audit_events::table
+        .filter(audit_events::org_id.eq(org_id.as_str()))
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .load(conn)
+}

@@ -1,0 +1,229 @@
+//! Layered configuration: the built-in `config/default.toml`, an optional file, then
+//! `GATEHOUSE_*` environment variables. Unknown keys and bad values fail at start with one line.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde::Deserialize;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// Environment variables and the key each one sets.
+const ENV_KEYS: &[(&str, &[&str])] = &[
+    ("GATEHOUSE_LISTEN", &["listen"]),
+    ("GATEHOUSE_PUBLIC_URL", &["public_url"]),
+    ("GATEHOUSE_DATABASE_URL", &["database", "url"]),
+    (
+        "GATEHOUSE_DATABASE_MAX_CONNECTIONS",
+        &["database", "max_connections"],
+    ),
+    (
+        "GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT_MS",
+        &["database", "acquire_timeout_ms"],
+    ),
+    ("GATEHOUSE_LOG_FORMAT", &["log", "format"]),
+    ("GATEHOUSE_LOG_LEVEL", &["log", "level"]),
+    ("GATEHOUSE_HTTP_MAX_BODY_BYTES", &["http", "max_body_bytes"]),
+    ("GATEHOUSE_HTTP_WORKERS", &["http", "workers"]),
+    ("GATEHOUSE_SCIM_MAX_RESULTS", &["scim", "max_results"]),
+    ("GATEHOUSE_SCIM_DEFAULT_COUNT", &["scim", "default_count"]),
+];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub public_url: String,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub http: HttpSettings,
+    pub scim: ScimSettings,
+    pub bootstrap: BootstrapSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpSettings {
+    pub max_body_bytes: usize,
+    pub workers: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScimSettings {
+    pub max_results: u32,
+    pub default_count: u32,
+    pub bulk_max_operations: u32,
+    pub bulk_max_payload_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSettings {
+    pub org_name: String,
+    pub domain: String,
+    pub admin_email: String,
+}
+
+impl Settings {
+    /// Loads the layers; the error is one line naming the bad key or file.
+    pub fn load(file: Option<&Path>) -> Result<Settings, String> {
+        Self::load_with_env(file, |name| std::env::var(name).ok())
+    }
+
+    /// As `load`, with the environment supplied by the caller (tests).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, String> {
+        let mut merged: toml::Table =
+            toml::from_str(DEFAULTS).map_err(|e| format!("built-in defaults: {e}"))?;
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+            let layer: toml::Table = toml::from_str(&text)
+                .map_err(|e| format!("config file {}: {}", path.display(), one_line(&e)))?;
+            merge(&mut merged, layer);
+        }
+        for (name, key) in ENV_KEYS {
+            if let Some(raw) = env(name) {
+                set(&mut merged, key, env_value(&raw));
+            }
+        }
+        let settings: Settings = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e: toml::de::Error| format!("configuration: {}", one_line(&e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        crate::db::Backend::from_url(&self.database.url)
+            .map_err(|e| format!("database.url: {e}"))?;
+        if self.scim.max_results == 0 || self.scim.default_count > self.scim.max_results {
+            return Err("scim: max_results must be > 0 and >= default_count".into());
+        }
+        if self.http.max_body_bytes < 1024 {
+            return Err("http.max_body_bytes must be at least 1024".into());
+        }
+        Ok(())
+    }
+
+    /// The base URL of this service, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        if self.public_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.public_url.trim_end_matches('/').to_owned()
+        }
+    }
+}
+
+/// An environment value as TOML: numbers and booleans typed, anything else a string.
+fn env_value(raw: &str) -> toml::Value {
+    if let Ok(n) = raw.parse::<i64>() {
+        toml::Value::Integer(n)
+    } else if let Ok(b) = raw.parse::<bool>() {
+        toml::Value::Boolean(b)
+    } else {
+        toml::Value::String(raw.to_owned())
+    }
+}
+
+fn merge(base: &mut toml::Table, layer: toml::Table) {
+    for (key, value) in layer {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(l)) => merge(b, l),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+fn set(table: &mut toml::Table, key: &[&str], value: toml::Value) {
+    match key {
+        [] => {}
+        [last] => {
+            table.insert((*last).to_owned(), value);
+        }
+        [first, rest @ ..] => {
+            let entry = table
+                .entry((*first).to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            if let toml::Value::Table(inner) = entry {
+                set(inner, rest, value);
+            }
+        }
+    }
+}
+
+fn one_line(err: &toml::de::Error) -> String {
+    err.message().replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_document_the_fresh_machine_setup() {
+        let s = Settings::load_with_env(None, |_| None).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database.url, "sqlite://data/gatehouse.db");
+        assert_eq!(s.base_url(), "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn environment_overrides_the_defaults() {
+        let s = Settings::load_with_env(None, |name| match name {
+            "GATEHOUSE_LISTEN" => Some("0.0.0.0:9000".into()),
+            "GATEHOUSE_DATABASE_MAX_CONNECTIONS" => Some("4".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(s.listen.port(), 9000);
+        assert_eq!(s.database.max_connections, 4);
+    }
+
+    #[test]
+    fn a_bad_value_is_one_clear_line() {
+        let err = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_LISTEN").then(|| "not-an-address".to_owned())
+        })
+        .unwrap_err();
+        assert!(!err.contains('\n'), "{err}");
+        assert!(err.contains("listen") || err.contains("address"), "{err}");
+    }
+
+    #[test]
+    fn an_unsupported_database_url_is_refused() {
+        let err = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_DATABASE_URL").then(|| "postgres://x/y".to_owned())
+        })
+        .unwrap_err();
+        assert!(err.starts_with("database.url"), "{err}");
+    }
+}

@@ -1,0 +1,311 @@
+//! Queries on groups and memberships. Members are rows of `group_members`, never a list inside
+//! the group's document, so adding or removing one member costs the same in a group of ten or
+//! of a hundred thousand.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+use super::filter_sql::{Compiled, SqlValue};
+use super::schema::{group_members, scim_groups};
+use super::{bind_all, DbConnection};
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = scim_groups)]
+pub struct GroupRow {
+    pub id: String,
+    pub org_id: String,
+    pub display_name: String,
+    pub external_id: Option<String>,
+    pub attributes: String,
+    pub managed_by: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = scim_groups, treat_none_as_null = true)]
+pub struct GroupColumns {
+    pub display_name: String,
+    pub display_name_lower: String,
+    pub external_id: Option<String>,
+    pub attributes: String,
+}
+
+/// A member of a group as listed: its id, kind and current display name.
+#[derive(Debug, Clone, QueryableByName, PartialEq, Eq)]
+pub struct MemberRow {
+    #[diesel(sql_type = Text)]
+    pub group_id: String,
+    #[diesel(sql_type = Text)]
+    pub member_id: String,
+    #[diesel(sql_type = Text)]
+    pub member_type: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    pub display: Option<String>,
+}
+
+/// A group a user belongs to, for the user's derived `groups` attribute.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct MembershipRow {
+    #[diesel(sql_type = Text)]
+    pub member_id: String,
+    #[diesel(sql_type = Text)]
+    pub group_id: String,
+    #[diesel(sql_type = Text)]
+    pub display_name: String,
+}
+
+pub fn insert_group(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+    cols: &GroupColumns,
+    managed_by: Option<&str>,
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(scim_groups::table)
+        .values((
+            scim_groups::id.eq(id),
+            scim_groups::org_id.eq(org_id),
+            scim_groups::display_name.eq(&cols.display_name),
+            scim_groups::display_name_lower.eq(&cols.display_name_lower),
+            scim_groups::external_id.eq(&cols.external_id),
+            scim_groups::attributes.eq(&cols.attributes),
+            scim_groups::managed_by.eq(managed_by),
+            scim_groups::version.eq(1_i64),
+            scim_groups::created_at.eq(now),
+            scim_groups::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_group(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+) -> QueryResult<Option<GroupRow>> {
+    scim_groups::table
+        .filter(scim_groups::org_id.eq(org_id))
+        .filter(scim_groups::id.eq(id))
+        .select(GroupRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Writes the group's document (and bumps its version) if the version is still
+/// `expected_version`. Returns whether the row was updated.
+pub fn update_group(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+    expected_version: i64,
+    cols: Option<&GroupColumns>,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let target = scim_groups::table
+        .filter(scim_groups::org_id.eq(org_id))
+        .filter(scim_groups::id.eq(id))
+        .filter(scim_groups::version.eq(expected_version));
+    let bump = (
+        scim_groups::version.eq(expected_version + 1),
+        scim_groups::updated_at.eq(now),
+    );
+    let updated = match cols {
+        Some(cols) => diesel::update(target).set((cols, bump)).execute(conn)?,
+        None => diesel::update(target).set(bump).execute(conn)?,
+    };
+    Ok(updated == 1)
+}
+
+pub fn delete_group(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<bool> {
+    // Memberships of the group itself go with it (ON DELETE CASCADE); rows naming it as a
+    // member of other groups have no foreign key, so they go here.
+    diesel::delete(group_members::table)
+        .filter(group_members::org_id.eq(org_id))
+        .filter(group_members::member_id.eq(id))
+        .execute(conn)?;
+    let deleted = diesel::delete(scim_groups::table)
+        .filter(scim_groups::org_id.eq(org_id))
+        .filter(scim_groups::id.eq(id))
+        .execute(conn)?;
+    Ok(deleted == 1)
+}
+
+/// Removes a user's memberships everywhere (the user is being deleted).
+pub fn delete_memberships_of(
+    conn: &mut DbConnection,
+    org_id: &str,
+    member_id: &str,
+) -> QueryResult<usize> {
+    diesel::delete(group_members::table)
+        .filter(group_members::org_id.eq(org_id))
+        .filter(group_members::member_id.eq(member_id))
+        .execute(conn)
+}
+
+/// The ids among `ids` that are groups of the organization.
+pub fn existing_group_ids(
+    conn: &mut DbConnection,
+    org_id: &str,
+    ids: &[&str],
+) -> QueryResult<Vec<String>> {
+    scim_groups::table
+        .filter(scim_groups::org_id.eq(org_id))
+        .filter(scim_groups::id.eq_any(ids))
+        .select(scim_groups::id)
+        .load(conn)
+}
+
+/// The ids among `ids` that are already members of the group (an index range on the primary key).
+pub fn existing_members(
+    conn: &mut DbConnection,
+    group_id: &str,
+    ids: &[&str],
+) -> QueryResult<Vec<String>> {
+    group_members::table
+        .filter(group_members::group_id.eq(group_id))
+        .filter(group_members::member_id.eq_any(ids))
+        .select(group_members::member_id)
+        .load(conn)
+}
+
+/// Adds one membership; a concurrent add of the same member is not an error.
+pub fn insert_member(
+    conn: &mut DbConnection,
+    org_id: &str,
+    group_id: &str,
+    member_id: &str,
+    member_type: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(group_members::table)
+        .values((
+            group_members::group_id.eq(group_id),
+            group_members::member_id.eq(member_id),
+            group_members::org_id.eq(org_id),
+            group_members::member_type.eq(member_type),
+            group_members::created_at.eq(now),
+        ))
+        .execute(conn);
+    match inserted {
+        Ok(n) => Ok(n == 1),
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn delete_members(conn: &mut DbConnection, group_id: &str, ids: &[&str]) -> QueryResult<usize> {
+    diesel::delete(group_members::table)
+        .filter(group_members::group_id.eq(group_id))
+        .filter(group_members::member_id.eq_any(ids))
+        .execute(conn)
+}
+
+pub fn delete_all_members(conn: &mut DbConnection, group_id: &str) -> QueryResult<usize> {
+    diesel::delete(group_members::table)
+        .filter(group_members::group_id.eq(group_id))
+        .execute(conn)
+}
+
+const MEMBER_SELECT: &str = "SELECT gm.group_id AS group_id, gm.member_id AS member_id, \
+     gm.member_type AS member_type, COALESCE(u.display_name, u.user_name, g.display_name) AS display \
+     FROM group_members gm \
+     LEFT JOIN users u ON u.id = gm.member_id \
+     LEFT JOIN scim_groups g ON g.id = gm.member_id";
+
+/// The members of the given groups, with their current display names, in one query.
+pub fn members_of(conn: &mut DbConnection, group_ids: &[&str]) -> QueryResult<Vec<MemberRow>> {
+    if group_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "{MEMBER_SELECT} WHERE gm.group_id IN ({}) ORDER BY gm.group_id, gm.created_at, gm.member_id",
+        placeholders(group_ids.len())
+    );
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for id in group_ids {
+        query = query.bind::<Text, _>(id.to_string());
+    }
+    query.load(conn)
+}
+
+/// Members of one group matching an SQL condition over `gm` (for PATCH removes by filter).
+pub fn members_matching(
+    conn: &mut DbConnection,
+    group_id: &str,
+    condition: &Compiled,
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        member_id: String,
+    }
+    let sql = format!(
+        "{MEMBER_SELECT} WHERE gm.group_id = ? AND ({})",
+        condition.sql
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(group_id.to_owned());
+    let rows: Vec<Id> = bind_all(query, &condition.binds).load(conn)?;
+    Ok(rows.into_iter().map(|r| r.member_id).collect())
+}
+
+/// The groups each of the given members directly belongs to, in one query (the member index).
+pub fn groups_of(conn: &mut DbConnection, member_ids: &[&str]) -> QueryResult<Vec<MembershipRow>> {
+    if member_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT gm.member_id AS member_id, g.id AS group_id, g.display_name AS display_name \
+         FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+         WHERE gm.member_id IN ({}) ORDER BY gm.member_id, g.display_name_lower, g.id",
+        placeholders(member_ids.len())
+    );
+    let mut query = diesel::sql_query(sql).into_boxed();
+    for id in member_ids {
+        query = query.bind::<Text, _>(id.to_string());
+    }
+    query.load(conn)
+}
+
+/// One page of groups matching a compiled filter, and the total count of matches.
+pub fn list_groups(
+    conn: &mut DbConnection,
+    org_id: &str,
+    filter: Option<&Compiled>,
+    order_by: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<GroupRow>, i64)> {
+    let condition = filter.map(|f| f.sql.as_str()).unwrap_or("1 = 1");
+    let no_binds: Vec<SqlValue> = Vec::new();
+    let binds = filter.map(|f| &f.binds).unwrap_or(&no_binds);
+    let total = super::count_where(conn, "scim_groups", org_id, condition, binds)?;
+    if limit == 0 {
+        return Ok((Vec::new(), total));
+    }
+    let sql = format!(
+        "SELECT id, org_id, display_name, external_id, attributes, managed_by, version, \
+         created_at, updated_at FROM scim_groups WHERE scim_groups.org_id = ? AND ({condition}) \
+         ORDER BY {order_by} LIMIT ? OFFSET ?"
+    );
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(org_id.to_owned());
+    let rows = bind_all(query, binds)
+        .bind::<diesel::sql_types::BigInt, _>(limit)
+        .bind::<diesel::sql_types::BigInt, _>(offset)
+        .load::<GroupRow>(conn)?;
+    Ok((rows, total))
+}
+
+fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
+}

@@ -1,0 +1,239 @@
+//! Storage: the connection over SQLite and MySQL/MariaDB, the pool, migrations, transactions
+//! that retry on serialization failures, and one file of queries per table family.
+
+mod connection;
+pub mod filter_sql;
+pub mod groups;
+pub mod orgs;
+pub mod schema;
+pub mod tokens;
+pub mod users;
+
+pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};
+
+use std::time::Duration;
+
+use diesel::migration::MigrationSource;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub type Pool = diesel::r2d2::Pool<ConnectionFactory>;
+pub type PooledConnection = diesel::r2d2::PooledConnection<ConnectionFactory>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "mysql")]
+const MYSQL_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/mysql");
+
+/// A storage failure, split by what the caller can do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// The database cannot be reached (or has no quorum): the request may be retried later.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// A unique key refused the write.
+    #[error("unique constraint violated: {0}")]
+    UniqueViolation(String),
+    /// Any other query failure: a bug or an unexpected state, never the client's doing.
+    #[error("database error: {0}")]
+    Query(DieselError),
+}
+
+impl From<DieselError> for DbError {
+    fn from(err: DieselError) -> Self {
+        match err {
+            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                DbError::UniqueViolation(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, ref info)
+                if is_unavailable_message(info.message()) =>
+            {
+                DbError::Unavailable(info.message().to_owned())
+            }
+            other => DbError::Query(other),
+        }
+    }
+}
+
+/// MySQL messages that mean "this server can't serve you now" rather than "your query is wrong":
+/// gone away / lost connection (2006, 2013), a Galera node without quorum (1047).
+fn is_unavailable_message(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("server has gone away")
+        || m.contains("lost connection")
+        || m.contains("can't connect")
+        || m.contains("wsrep has not yet prepared node")
+        || m.contains("unknown command")
+}
+
+/// Pool settings.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    pub max_connections: u32,
+    /// How long a request waits for a connection before failing with "unavailable".
+    pub acquire_timeout: Duration,
+}
+
+/// Builds the pool. It opens no connection itself, so a service started while the database is
+/// down comes up and reports not-ready until the database is back.
+pub fn build_pool(database_url: &str, settings: &PoolSettings) -> Result<Pool, String> {
+    let factory = ConnectionFactory::new(database_url)?;
+    let max = match factory.backend() {
+        // SQLite has one writer; a small pool avoids piling writers on its lock.
+        Backend::Sqlite => settings.max_connections.min(8),
+        Backend::Mysql => settings.max_connections,
+    };
+    Ok(diesel::r2d2::Pool::builder()
+        .max_size(max.max(1))
+        .min_idle(Some(0))
+        .connection_timeout(settings.acquire_timeout)
+        .test_on_check_out(true)
+        .build_unchecked(factory))
+}
+
+/// Prepares the database a URL names: creates the SQLite file's directory if needed, then
+/// applies pending migrations. Returns the names of the migrations applied.
+pub fn migrate(database_url: &str) -> Result<Vec<String>, String> {
+    let factory = ConnectionFactory::new(database_url)?;
+    if factory.backend() == Backend::Sqlite {
+        ensure_sqlite_directory(database_url)?;
+    }
+    let mut conn = factory
+        .open()
+        .map_err(|e| format!("cannot connect to {}: {e}", redact(database_url)))?;
+    let applied = match &mut conn {
+        DbConnection::Sqlite(c) => run(c, SQLITE_MIGRATIONS),
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(c) => run(c, MYSQL_MIGRATIONS),
+    }?;
+    Ok(applied)
+}
+
+fn run<C, S>(conn: &mut C, source: S) -> Result<Vec<String>, String>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+    S: MigrationSource<C::Backend>,
+{
+    conn.run_pending_migrations(source)
+        .map(|versions| versions.iter().map(|v| v.to_string()).collect())
+        .map_err(|e| format!("migration failed: {e}"))
+}
+
+fn ensure_sqlite_directory(database_url: &str) -> Result<(), String> {
+    let (_, path) = Backend::from_url(database_url)?;
+    if path == ":memory:" || path.starts_with("file:") {
+        return Ok(());
+    }
+    match std::path::Path::new(&path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create directory {}: {e}", dir.display())),
+        _ => Ok(()),
+    }
+}
+
+/// Checks out a connection, mapping pool exhaustion or a dead server to `Unavailable`.
+pub fn checkout(pool: &Pool) -> Result<PooledConnection, DbError> {
+    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+}
+
+/// Whether an error is a transient conflict that a retry of the whole transaction may resolve:
+/// a serialization failure or deadlock (MySQL 1213, a Galera certification failure at COMMIT,
+/// which Diesel reports as `Unknown`), or SQLite's busy lock.
+pub fn is_retryable(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        DieselError::DatabaseError(_, info) => {
+            let m = info.message().to_ascii_lowercase();
+            m.contains("deadlock") || m.contains("database is locked") || m.contains("lock wait")
+        }
+        _ => false,
+    }
+}
+
+/// Runs `work` in a transaction, retrying the whole transaction a few times with jitter on a
+/// serialization failure or deadlock. `work` must be safe to run again: it is the unit of work.
+pub fn transaction<T, E, F>(conn: &mut DbConnection, mut work: F) -> Result<T, E>
+where
+    F: FnMut(&mut DbConnection) -> Result<T, E>,
+    E: From<DieselError> + RetryClassify,
+{
+    const ATTEMPTS: u32 = 5;
+    let mut attempt = 1;
+    loop {
+        match conn.transaction(|c| work(c)) {
+            Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
+                let jitter = rand::random::<u64>() % 20;
+                std::thread::sleep(Duration::from_millis(10 * u64::from(attempt) + jitter));
+                attempt += 1;
+                tracing::debug!(attempt, "retrying transaction after a write conflict");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Lets `transaction` ask an error type whether it wraps a retryable database failure.
+pub trait RetryClassify {
+    fn is_retryable(&self) -> bool;
+}
+
+impl RetryClassify for DieselError {
+    fn is_retryable(&self) -> bool {
+        is_retryable(self)
+    }
+}
+
+/// A raw query with binds, over the backend of the multi-connection.
+pub type BoxedQuery<'a> =
+    diesel::query_builder::BoxedSqlQuery<'a, MultiBackend, diesel::query_builder::SqlQuery>;
+
+/// Appends the binds of a compiled filter, in order, to a raw query.
+pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -> BoxedQuery<'a> {
+    use diesel::sql_types::{BigInt, Bool, Double, Text, Timestamp};
+    use filter_sql::SqlValue;
+    for value in binds {
+        query = match value {
+            SqlValue::Text(v) => query.bind::<Text, _>(v.clone()),
+            SqlValue::Bool(v) => query.bind::<Bool, _>(*v),
+            SqlValue::Int(v) => query.bind::<BigInt, _>(*v),
+            SqlValue::Float(v) => query.bind::<Double, _>(*v),
+            SqlValue::Timestamp(v) => query.bind::<Timestamp, _>(*v),
+        };
+    }
+    query
+}
+
+/// `SELECT COUNT(*)` of a table's rows in an organization matching a compiled condition.
+pub fn count_where(
+    conn: &mut DbConnection,
+    table: &str,
+    org_id: &str,
+    condition: &str,
+    binds: &[filter_sql::SqlValue],
+) -> diesel::QueryResult<i64> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let sql =
+        format!("SELECT COUNT(*) AS n FROM {table} WHERE {table}.org_id = ? AND ({condition})");
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<diesel::sql_types::Text, _>(org_id.to_owned());
+    let count: Count = bind_all(query, binds).get_result(conn)?;
+    Ok(count.n)
+}
+
+/// The SQL dialect of a connection, for the filter compiler.
+pub fn dialect(conn: &DbConnection) -> filter_sql::Dialect {
+    match conn {
+        DbConnection::Sqlite(_) => filter_sql::Dialect::Sqlite,
+        #[cfg(feature = "mysql")]
+        DbConnection::Mysql(_) => filter_sql::Dialect::Mysql,
+    }
+}

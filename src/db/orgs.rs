@@ -1,0 +1,94 @@
+//! Queries on organizations, their email domains and their IdP connections.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::{idp_connections, org_domains, organizations};
+use super::DbConnection;
+use crate::ids::{ConnectionId, OrgId};
+
+pub fn count_organizations(conn: &mut DbConnection) -> QueryResult<i64> {
+    organizations::table.count().get_result(conn)
+}
+
+pub fn insert_organization(conn: &mut DbConnection, id: &OrgId, name: &str) -> QueryResult<()> {
+    diesel::insert_into(organizations::table)
+        .values((
+            organizations::id.eq(id.as_str()),
+            organizations::name.eq(name),
+            organizations::created_at.eq(crate::clock::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn insert_domain(
+    conn: &mut DbConnection,
+    org_id: &OrgId,
+    domain: &str,
+    verified: bool,
+) -> QueryResult<()> {
+    diesel::insert_into(org_domains::table)
+        .values((
+            org_domains::id.eq(uuid::Uuid::new_v4().to_string()),
+            org_domains::org_id.eq(org_id.as_str()),
+            org_domains::domain.eq(domain.to_lowercase()),
+            org_domains::verified.eq(verified),
+            org_domains::created_at.eq(crate::clock::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// An IdP connection: who provisions into an organization, in which dialect, how it signs in.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = idp_connections)]
+pub struct ConnectionRow {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub dialect: String,
+    pub auth_mode: String,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub jwks_url: Option<String>,
+    pub jwt_static_key: Option<String>,
+    pub requests_per_minute: Option<i32>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+pub struct NewConnection<'a> {
+    pub id: &'a ConnectionId,
+    pub org_id: &'a OrgId,
+    pub name: &'a str,
+    pub dialect: &'a str,
+}
+
+pub fn insert_connection(conn: &mut DbConnection, new: &NewConnection<'_>) -> QueryResult<()> {
+    diesel::insert_into(idp_connections::table)
+        .values((
+            idp_connections::id.eq(new.id.as_str()),
+            idp_connections::org_id.eq(new.org_id.as_str()),
+            idp_connections::name.eq(new.name),
+            idp_connections::dialect.eq(new.dialect),
+            idp_connections::auth_mode.eq("bearer"),
+            idp_connections::disabled.eq(false),
+            idp_connections::created_at.eq(crate::clock::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_connection(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+) -> QueryResult<Option<ConnectionRow>> {
+    idp_connections::table
+        .filter(idp_connections::org_id.eq(org_id))
+        .filter(idp_connections::id.eq(id))
+        .select(ConnectionRow::as_select())
+        .first(conn)
+        .optional()
+}

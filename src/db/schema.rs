@@ -1,0 +1,164 @@
+//! Diesel table definitions, one per table in `migrations/{sqlite,mysql}`; both backends share
+//! them, so the two migration sets must keep the same columns.
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_domains (id) {
+        id -> Text,
+        org_id -> Text,
+        domain -> Text,
+        verified -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idp_connections (id) {
+        id -> Text,
+        org_id -> Text,
+        name -> Text,
+        dialect -> Text,
+        auth_mode -> Text,
+        jwt_issuer -> Nullable<Text>,
+        jwt_audience -> Nullable<Text>,
+        jwks_url -> Nullable<Text>,
+        jwt_static_key -> Nullable<Text>,
+        requests_per_minute -> Nullable<Integer>,
+        disabled -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        org_id -> Text,
+        user_name -> Text,
+        user_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        given_name -> Nullable<Text>,
+        family_name -> Nullable<Text>,
+        active -> Bool,
+        attributes -> Text,
+        role -> Text,
+        role_source -> Text,
+        licence -> Nullable<Text>,
+        is_external -> Bool,
+        managed_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_emails (id) {
+        id -> Text,
+        org_id -> Text,
+        user_id -> Text,
+        value -> Text,
+        value_lower -> Text,
+        email_type -> Nullable<Text>,
+        is_primary -> Bool,
+    }
+}
+
+diesel::table! {
+    scim_groups (id) {
+        id -> Text,
+        org_id -> Text,
+        display_name -> Text,
+        display_name_lower -> Text,
+        external_id -> Nullable<Text>,
+        attributes -> Text,
+        managed_by -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, member_id) {
+        group_id -> Text,
+        member_id -> Text,
+        org_id -> Text,
+        member_type -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    tokens (id) {
+        id -> Text,
+        org_id -> Text,
+        kind -> Text,
+        key_id -> Text,
+        secret_hash -> Text,
+        subject_id -> Text,
+        name -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_events (id) {
+        id -> Text,
+        org_id -> Text,
+        occurred_at -> Timestamp,
+        actor_kind -> Text,
+        actor_id -> Text,
+        on_behalf_of -> Nullable<Text>,
+        action -> Text,
+        target_kind -> Text,
+        target_id -> Text,
+        details -> Text,
+        request_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        org_id -> Text,
+        topic -> Text,
+        payload -> Text,
+        idempotency_key -> Text,
+        created_at -> Timestamp,
+        available_at -> Timestamp,
+        attempts -> Integer,
+        claimed_by -> Nullable<Text>,
+        claim_version -> BigInt,
+        delivered_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(org_domains -> organizations (org_id));
+diesel::joinable!(user_emails -> users (user_id));
+diesel::joinable!(group_members -> scim_groups (group_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    organizations,
+    org_domains,
+    idp_connections,
+    users,
+    user_emails,
+    scim_groups,
+    group_members,
+    tokens,
+    audit_events,
+    outbox,
+);

@@ -1,0 +1,69 @@
+//! Queries on issued tokens. Only hashes are stored; lookups go by the token's public key id.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::schema::tokens;
+use super::DbConnection;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = tokens)]
+pub struct TokenRow {
+    pub id: String,
+    pub org_id: String,
+    pub kind: String,
+    pub key_id: String,
+    pub secret_hash: String,
+    pub subject_id: String,
+    pub name: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = tokens)]
+pub struct NewToken<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub kind: &'a str,
+    pub key_id: &'a str,
+    pub secret_hash: &'a str,
+    pub subject_id: &'a str,
+    pub name: &'a str,
+    pub created_by: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+}
+
+pub fn insert_token(conn: &mut DbConnection, new: &NewToken<'_>) -> QueryResult<()> {
+    diesel::insert_into(tokens::table)
+        .values(new.clone())
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn find_by_key_id(conn: &mut DbConnection, key_id: &str) -> QueryResult<Option<TokenRow>> {
+    tokens::table
+        .filter(tokens::key_id.eq(key_id))
+        .select(TokenRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records use, at most once a minute per token, so authentication stays a read on the hot path.
+pub fn touch_last_used(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
+    let stale = now - chrono::Duration::minutes(1);
+    diesel::update(tokens::table)
+        .filter(tokens::id.eq(id))
+        .filter(
+            tokens::last_used_at
+                .is_null()
+                .or(tokens::last_used_at.lt(stale)),
+        )
+        .set(tokens::last_used_at.eq(now))
+        .execute(conn)
+        .map(|_| ())
+}

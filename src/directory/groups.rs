@@ -1,0 +1,467 @@
+//! SCIM Groups: create, read, replace, patch, delete and list. Members are rows, changed by
+//! difference: adding or removing members touches only those members' rows (and the group's
+//! version), never the rest of the list.
+
+use std::collections::BTreeSet;
+
+use serde_json::{json, Value};
+
+use super::{check_if_match, listing, not_found, render, Caller, DirectoryError};
+use crate::audit::{self, AuditEvent};
+use crate::db::filter_sql::{Compiled, SqlValue};
+use crate::db::groups::{self as store, GroupColumns, GroupRow};
+use crate::db::users as user_store;
+use crate::db::{transaction, DbConnection, DbError};
+use crate::ids::GroupId;
+use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::patch::{apply_patch, split_member_ops, MemberChange, MemberRef, PatchOp};
+use crate::scim::resource::prepare_write;
+use crate::scim::schema::GROUP;
+use crate::scim::ScimError;
+
+/// A group resource, rendered.
+#[derive(Debug, Clone)]
+pub struct GroupResource {
+    pub resource: Value,
+    pub version: i64,
+}
+
+/// What a member change did, for the audit trail.
+#[derive(Debug, Default)]
+struct MemberDelta {
+    added: Vec<String>,
+    removed: Vec<String>,
+}
+
+/// POST /Groups.
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    body: Value,
+) -> Result<GroupResource, DirectoryError> {
+    let (doc, members) = prepare_document(body)?;
+    let cols = columns_of(&doc)?;
+    transaction(conn, |conn| {
+        let id = GroupId::new();
+        let org = caller.org_id.as_str();
+        let now = crate::clock::now();
+        store::insert_group(
+            conn,
+            org,
+            id.as_str(),
+            &cols,
+            caller.connection_id.as_deref(),
+            now,
+        )
+        .map_err(|e| unique_display_name(e, &cols.display_name))?;
+        let delta = apply_member_changes(
+            conn,
+            caller,
+            id.as_str(),
+            &[MemberChange::Add(members.clone())],
+        )?;
+        audit::record(
+            conn,
+            AuditEvent {
+                org_id: &caller.org_id,
+                actor: &caller.actor,
+                action: "group.created",
+                target_kind: "group",
+                target_id: id.as_str(),
+                details: json!({ "displayName": cols.display_name, "members_added": delta.added.len() }),
+            },
+        )?;
+        load(conn, caller, id.as_str(), true)
+    })
+}
+
+/// GET /Groups/{id}; with `with_members == false` the member rows are never read.
+pub fn get(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    with_members: bool,
+) -> Result<GroupResource, DirectoryError> {
+    load(conn, caller, id, with_members)
+}
+
+/// PUT /Groups/{id}: replaces the attributes and the whole member list.
+pub fn replace(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    body: Value,
+    if_match: Option<&str>,
+    with_members: bool,
+) -> Result<GroupResource, DirectoryError> {
+    let (doc, members) = prepare_document(body)?;
+    let cols = columns_of(&doc)?;
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        let delta =
+            apply_member_changes(conn, caller, id, &[MemberChange::Replace(members.clone())])?;
+        bump(conn, caller, &row, Some(&cols), if_match.is_some())?;
+        record_change(conn, caller, id, "group.replaced", &delta)?;
+        load(conn, caller, id, with_members)
+    })
+}
+
+/// PATCH /Groups/{id}: member operations become row changes; the rest patch the document.
+pub fn patch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    ops: Vec<PatchOp>,
+    if_match: Option<&str>,
+    with_members: bool,
+) -> Result<GroupResource, DirectoryError> {
+    let (member_changes, doc_ops) = split_member_ops(ops)?;
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        let old = Value::Object(render::document(&row.attributes));
+        let mut doc = old.clone();
+        apply_patch(&mut doc, &doc_ops, &GROUP)?;
+        let cols = if doc != old {
+            let (doc, _) = prepare_document(doc)?;
+            Some(columns_of(&doc)?)
+        } else {
+            None
+        };
+        let delta = apply_member_changes(conn, caller, id, &member_changes)?;
+        if cols.is_none() && delta.added.is_empty() && delta.removed.is_empty() {
+            // Nothing changed (a duplicate add, a remove of an absent member): no new version.
+            return load(conn, caller, id, with_members);
+        }
+        bump(conn, caller, &row, cols.as_ref(), if_match.is_some())?;
+        record_change(conn, caller, id, "group.patched", &delta)?;
+        load(conn, caller, id, with_members)
+    })
+}
+
+/// DELETE /Groups/{id}.
+pub fn delete(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), DirectoryError> {
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        if !store::delete_group(conn, caller.org_id.as_str(), id)? {
+            return Err(DirectoryError::Conflict);
+        }
+        audit::record(
+            conn,
+            AuditEvent {
+                org_id: &caller.org_id,
+                actor: &caller.actor,
+                action: "group.deleted",
+                target_kind: "group",
+                target_id: id,
+                details: json!({ "displayName": row.display_name }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// GET /Groups and POST /Groups/.search.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &listing::ListQuery,
+) -> Result<listing::ListResult, DirectoryError> {
+    listing::list_groups(conn, caller, query)
+}
+
+fn bump(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &GroupRow,
+    cols: Option<&GroupColumns>,
+    client_checked_version: bool,
+) -> Result<(), DirectoryError> {
+    let written = store::update_group(
+        conn,
+        caller.org_id.as_str(),
+        &row.id,
+        row.version,
+        cols,
+        crate::clock::now(),
+    )
+    .map_err(|e| match cols {
+        Some(c) => unique_display_name(e, &c.display_name),
+        None => e.into(),
+    })?;
+    if written {
+        Ok(())
+    } else if client_checked_version {
+        Err(ScimError::PreconditionFailed("the group was changed by another request".into()).into())
+    } else {
+        Err(DirectoryError::Conflict)
+    }
+}
+
+fn record_change(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    action: &str,
+    delta: &MemberDelta,
+) -> Result<(), DirectoryError> {
+    const LISTED: usize = 100;
+    audit::record(
+        conn,
+        AuditEvent {
+            org_id: &caller.org_id,
+            actor: &caller.actor,
+            action,
+            target_kind: "group",
+            target_id: id,
+            details: json!({
+                "members_added": delta.added.len(),
+                "members_removed": delta.removed.len(),
+                "added": delta.added.iter().take(LISTED).collect::<Vec<_>>(),
+                "removed": delta.removed.iter().take(LISTED).collect::<Vec<_>>(),
+            }),
+        },
+    )?;
+    Ok(())
+}
+
+/// Applies member changes in order. Each costs queries proportional to the members it names.
+fn apply_member_changes(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    group_id: &str,
+    changes: &[MemberChange],
+) -> Result<MemberDelta, DirectoryError> {
+    let org = caller.org_id.as_str();
+    let mut delta = MemberDelta::default();
+    for change in changes {
+        match change {
+            MemberChange::Add(refs) => add_members(conn, org, group_id, refs, &mut delta)?,
+            MemberChange::Remove(ids) => {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let present = store::existing_members(conn, group_id, &ids)?;
+                let present: Vec<&str> = present.iter().map(String::as_str).collect();
+                store::delete_members(conn, group_id, &present)?;
+                delta.removed.extend(present.iter().map(|s| s.to_string()));
+            }
+            MemberChange::RemoveMatching(filter) => {
+                let condition = member_condition(filter)?;
+                let ids = store::members_matching(conn, group_id, &condition)?;
+                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+                store::delete_members(conn, group_id, &refs)?;
+                delta.removed.extend(ids);
+            }
+            MemberChange::RemoveAll => {
+                store::delete_all_members(conn, group_id)?;
+                delta.removed.push("*".into());
+            }
+            MemberChange::Replace(refs) => {
+                store::delete_all_members(conn, group_id)?;
+                delta.removed.push("*".into());
+                add_members(conn, org, group_id, refs, &mut delta)?;
+            }
+        }
+    }
+    Ok(delta)
+}
+
+fn add_members(
+    conn: &mut DbConnection,
+    org: &str,
+    group_id: &str,
+    refs: &[MemberRef],
+    delta: &mut MemberDelta,
+) -> Result<(), DirectoryError> {
+    let wanted: BTreeSet<&str> = refs.iter().map(|r| r.value.as_str()).collect();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    if wanted.contains(group_id) {
+        return Err(ScimError::InvalidValue("a group cannot be a member of itself".into()).into());
+    }
+    let ids: Vec<&str> = wanted.iter().copied().collect();
+    let users: BTreeSet<String> = user_store::existing_user_ids(conn, org, &ids)?
+        .into_iter()
+        .collect();
+    let groups: BTreeSet<String> = store::existing_group_ids(conn, org, &ids)?
+        .into_iter()
+        .collect();
+    if let Some(unknown) = ids
+        .iter()
+        .find(|id| !users.contains(**id) && !groups.contains(**id))
+    {
+        return Err(ScimError::InvalidValue(format!(
+            "member {unknown:?} is not a user or group of this organization"
+        ))
+        .into());
+    }
+    let present: BTreeSet<String> = store::existing_members(conn, group_id, &ids)?
+        .into_iter()
+        .collect();
+    let now = crate::clock::now();
+    for id in ids.iter().filter(|id| !present.contains(**id)) {
+        let kind = if users.contains(*id) { "User" } else { "Group" };
+        if store::insert_member(conn, org, group_id, id, kind, now)? {
+            delta.added.push(id.to_string());
+        }
+    }
+    Ok(())
+}
+
+/// Translates a member filter (`members[type eq "Group"]`, `members[display sw "A"]`) into a
+/// condition over the member rows; paths are relative to a member.
+fn member_condition(filter: &Filter) -> Result<Compiled, ScimError> {
+    let mut binds = Vec::new();
+    let sql = member_sql(filter, &mut binds)?;
+    Ok(Compiled { sql, binds })
+}
+
+fn member_sql(filter: &Filter, binds: &mut Vec<SqlValue>) -> Result<String, ScimError> {
+    Ok(match filter {
+        Filter::And(a, b) => format!("({} AND {})", member_sql(a, binds)?, member_sql(b, binds)?),
+        Filter::Or(a, b) => format!("({} OR {})", member_sql(a, binds)?, member_sql(b, binds)?),
+        Filter::Not(a) => format!("(NOT {})", member_sql(a, binds)?),
+        Filter::Compare { path, op, value } => {
+            let (column, case_exact) = match path.name.to_ascii_lowercase().as_str() {
+                "value" => ("gm.member_id", true),
+                "type" => ("gm.member_type", false),
+                "display" => (
+                    "COALESCE(u.display_name, u.user_name, g.display_name)",
+                    false,
+                ),
+                other => {
+                    return Err(ScimError::InvalidFilter(format!(
+                        "members can be selected by value, type or display, not {other:?}"
+                    )))
+                }
+            };
+            let CompValue::String(text) = value else {
+                return Err(ScimError::InvalidFilter(
+                    "member filters compare strings".into(),
+                ));
+            };
+            let (expr, text) = if case_exact {
+                (column.to_owned(), text.clone())
+            } else {
+                (format!("LOWER({column})"), text.to_lowercase())
+            };
+            let escaped = text
+                .replace('!', "!!")
+                .replace('%', "!%")
+                .replace('_', "!_");
+            let (op_sql, bind) = match op {
+                CompareOp::Eq => ("= ?", text),
+                CompareOp::Ne => ("<> ?", text),
+                CompareOp::Co => ("LIKE ? ESCAPE '!'", format!("%{escaped}%")),
+                CompareOp::Sw => ("LIKE ? ESCAPE '!'", format!("{escaped}%")),
+                CompareOp::Ew => ("LIKE ? ESCAPE '!'", format!("%{escaped}")),
+                _ => {
+                    return Err(ScimError::InvalidFilter(
+                        "member filters support eq, ne, co, sw and ew".into(),
+                    ))
+                }
+            };
+            binds.push(SqlValue::Text(bind));
+            format!("({column} IS NOT NULL AND {expr} {op_sql})")
+        }
+        Filter::Present(_) | Filter::ValuePath { .. } => {
+            return Err(ScimError::InvalidFilter("unsupported member filter".into()))
+        }
+    })
+}
+
+fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<GroupRow, DirectoryError> {
+    store::find_group(conn, caller.org_id.as_str(), id)?
+        .ok_or_else(|| not_found("Group", id).into())
+}
+
+fn load(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    with_members: bool,
+) -> Result<GroupResource, DirectoryError> {
+    let row = find(conn, caller, id)?;
+    let members = if with_members {
+        store::members_of(conn, &[id])?
+    } else {
+        Vec::new()
+    };
+    let refs: Vec<_> = members.iter().collect();
+    Ok(GroupResource {
+        resource: render::group(
+            &row,
+            with_members.then_some(refs.as_slice()),
+            &caller.scim_base,
+        ),
+        version: row.version,
+    })
+}
+
+/// Validates a client document and takes `members` out of it: they are stored as rows.
+fn prepare_document(body: Value) -> Result<(Value, Vec<MemberRef>), ScimError> {
+    let mut doc = prepare_write(body, &GROUP)?;
+    let members = match doc.as_object_mut().and_then(|m| m.remove("members")) {
+        Some(Value::Array(list)) => list.iter().map(member_ref).collect::<Result<_, _>>()?,
+        Some(_) => return Err(ScimError::InvalidValue("members must be an array".into())),
+        None => Vec::new(),
+    };
+    Ok((doc, members))
+}
+
+fn member_ref(value: &Value) -> Result<MemberRef, ScimError> {
+    let id = value
+        .get("value")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ScimError::InvalidValue("each member needs a non-empty \"value\"".into()))?;
+    Ok(MemberRef {
+        value: id.to_owned(),
+        display: value
+            .get("display")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        member_type: value.get("type").and_then(Value::as_str).map(str::to_owned),
+    })
+}
+
+fn columns_of(doc: &Value) -> Result<GroupColumns, ScimError> {
+    let display_name = doc
+        .get("displayName")
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ScimError::InvalidValue("displayName is required".into()))?
+        .to_owned();
+    if display_name.chars().count() > 255 {
+        return Err(ScimError::InvalidValue(
+            "displayName is longer than 255 characters".into(),
+        ));
+    }
+    Ok(GroupColumns {
+        display_name_lower: display_name.to_lowercase(),
+        display_name,
+        external_id: doc
+            .get("externalId")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        attributes: doc.to_string(),
+    })
+}
+
+/// Both IdPs match groups by displayName, so a second group with the same name would be a
+/// silent duplicate: it is refused with 409 instead.
+fn unique_display_name(err: diesel::result::Error, name: &str) -> DirectoryError {
+    match DbError::from(err) {
+        DbError::UniqueViolation(_) => {
+            ScimError::Uniqueness(format!("a group named {name:?} already exists")).into()
+        }
+        other => other.into(),
+    }
+}

@@ -1,0 +1,82 @@
+//! The directory: SCIM Users and Groups as gatehouse stores them. Each operation is one
+//! transaction holding the change, its index rows and its audit event; concurrency is optimistic
+//! (a version per resource, `If-Match` checked in the same `UPDATE`).
+
+pub mod groups;
+mod listing;
+mod render;
+pub mod users;
+
+pub use listing::{ListQuery, ListResult};
+pub use render::etag;
+
+use crate::audit::Actor;
+use crate::db::{DbError, RetryClassify};
+use crate::ids::OrgId;
+use crate::scim::ScimError;
+
+/// Who is acting on the directory, for scoping and audit.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub org_id: OrgId,
+    pub actor: Actor,
+    /// The IdP connection the request came through; it manages what it creates.
+    pub connection_id: Option<String>,
+    /// Base URL for `meta.location` and `$ref`, e.g. `https://host/scim/v2`.
+    pub scim_base: String,
+}
+
+/// A directory operation's failure.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryError {
+    #[error(transparent)]
+    Scim(#[from] ScimError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The row changed between our read and our write, and the client gave no `If-Match`:
+    /// the whole transaction is run again.
+    #[error("concurrent update")]
+    Conflict,
+}
+
+impl From<diesel::result::Error> for DirectoryError {
+    fn from(err: diesel::result::Error) -> Self {
+        DirectoryError::Db(err.into())
+    }
+}
+
+impl RetryClassify for DirectoryError {
+    fn is_retryable(&self) -> bool {
+        match self {
+            DirectoryError::Conflict => true,
+            DirectoryError::Db(DbError::Query(e)) => crate::db::is_retryable(e),
+            _ => false,
+        }
+    }
+}
+
+/// The `If-Match` precondition of a write (RFC 7644 §3.14): the version the client last saw.
+pub fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(), ScimError> {
+    match if_match {
+        None => Ok(()),
+        Some(tags) if tags.trim() == "*" => Ok(()),
+        Some(tags) => {
+            let current = etag(version);
+            let matched = tags.split(',').any(|t| {
+                let t = t.trim();
+                t == current || t.trim_start_matches("W/") == current.trim_start_matches("W/")
+            });
+            if matched {
+                Ok(())
+            } else {
+                Err(ScimError::PreconditionFailed(format!(
+                    "the resource has changed: its version is {current}, not {tags}"
+                )))
+            }
+        }
+    }
+}
+
+fn not_found(kind: &str, id: &str) -> ScimError {
+    ScimError::NotFound(format!("{kind} {id:?} not found"))
+}

@@ -1,0 +1,310 @@
+//! SCIM Users: create, read, replace, patch, delete and list (RFC 7644 §3.3–§3.6).
+
+use serde_json::{json, Value};
+
+use super::{check_if_match, listing, not_found, render, Caller, DirectoryError};
+use crate::audit::{self, AuditEvent};
+use crate::db::groups as group_store;
+use crate::db::users::{self as store, EmailColumns, UserColumns, UserGovernance, UserRow};
+use crate::db::{transaction, DbConnection, DbError};
+use crate::ids::UserId;
+use crate::scim::patch::{apply_patch, PatchOp};
+use crate::scim::resource::prepare_write;
+use crate::scim::schema::USER;
+use crate::scim::ScimError;
+
+/// The role a user gets until role mapping assigns one (the roles issue refines this).
+const DEFAULT_ROLE: &str = "member";
+
+/// A user resource as stored, rendered with its derived attributes.
+#[derive(Debug, Clone)]
+pub struct UserResource {
+    pub resource: Value,
+    pub version: i64,
+}
+
+/// POST /Users.
+pub fn create(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    body: Value,
+) -> Result<UserResource, DirectoryError> {
+    let doc = prepare_document(body)?;
+    let cols = columns_of(&doc)?;
+    transaction(conn, |conn| {
+        let id = UserId::new();
+        let now = crate::clock::now();
+        let gov = UserGovernance {
+            role: DEFAULT_ROLE,
+            role_source: "default",
+            is_external: false,
+            managed_by: caller.connection_id.as_deref(),
+        };
+        store::insert_user(conn, caller.org_id.as_str(), id.as_str(), &cols, &gov, now)
+            .map_err(|e| unique_user_name(e, &cols.user_name))?;
+        store::replace_emails(conn, caller.org_id.as_str(), id.as_str(), &emails_of(&doc))?;
+        audit::record(
+            conn,
+            AuditEvent {
+                org_id: &caller.org_id,
+                actor: &caller.actor,
+                action: "user.created",
+                target_kind: "user",
+                target_id: id.as_str(),
+                details: json!({ "userName": cols.user_name, "active": cols.active }),
+            },
+        )?;
+        load(conn, caller, id.as_str())
+    })
+}
+
+/// GET /Users/{id}.
+pub fn get(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<UserResource, DirectoryError> {
+    load(conn, caller, id)
+}
+
+/// PUT /Users/{id}: replaces every client-writable attribute (RFC 7644 §3.5.1).
+pub fn replace(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    body: Value,
+    if_match: Option<&str>,
+) -> Result<UserResource, DirectoryError> {
+    let doc = prepare_document(body)?;
+    let cols = columns_of(&doc)?;
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        let old = render::document(&row.attributes);
+        write(
+            conn,
+            caller,
+            &row,
+            &cols,
+            &doc,
+            if_match.is_some(),
+            "user.replaced",
+            &Value::Object(old),
+        )?;
+        load(conn, caller, id)
+    })
+}
+
+/// PATCH /Users/{id} (RFC 7644 §3.5.2): all operations apply, or none.
+pub fn patch(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    ops: &[PatchOp],
+    if_match: Option<&str>,
+) -> Result<UserResource, DirectoryError> {
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        let old = Value::Object(render::document(&row.attributes));
+        let mut doc = old.clone();
+        if !apply_patch(&mut doc, ops, &USER)? {
+            return load(conn, caller, id);
+        }
+        let doc = prepare_document(doc)?;
+        if doc == old {
+            return load(conn, caller, id);
+        }
+        let cols = columns_of(&doc)?;
+        write(
+            conn,
+            caller,
+            &row,
+            &cols,
+            &doc,
+            if_match.is_some(),
+            "user.patched",
+            &old,
+        )?;
+        load(conn, caller, id)
+    })
+}
+
+/// DELETE /Users/{id}: removes the user and its memberships.
+pub fn delete(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+    if_match: Option<&str>,
+) -> Result<(), DirectoryError> {
+    transaction(conn, |conn| {
+        let row = find(conn, caller, id)?;
+        check_if_match(if_match, row.version)?;
+        let org = caller.org_id.as_str();
+        let memberships = group_store::delete_memberships_of(conn, org, id)?;
+        if !store::delete_user(conn, org, id)? {
+            return Err(DirectoryError::Conflict);
+        }
+        audit::record(
+            conn,
+            AuditEvent {
+                org_id: &caller.org_id,
+                actor: &caller.actor,
+                action: "user.deleted",
+                target_kind: "user",
+                target_id: id,
+                details: json!({ "userName": row.user_name, "memberships_removed": memberships }),
+            },
+        )?;
+        Ok(())
+    })
+}
+
+/// GET /Users and POST /Users/.search.
+pub fn list(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &listing::ListQuery,
+) -> Result<listing::ListResult, DirectoryError> {
+    listing::list_users(conn, caller, query)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &UserRow,
+    cols: &UserColumns,
+    doc: &Value,
+    client_checked_version: bool,
+    action: &str,
+    old: &Value,
+) -> Result<(), DirectoryError> {
+    let org = caller.org_id.as_str();
+    let written = store::update_user(conn, org, &row.id, row.version, cols, crate::clock::now())
+        .map_err(|e| unique_user_name(e, &cols.user_name))?;
+    if !written {
+        // Someone else wrote between our read and our write. With If-Match the client asked for
+        // exactly that version: it loses (412). Without, we run the whole transaction again.
+        return Err(if client_checked_version {
+            ScimError::PreconditionFailed("the resource was changed by another request".into())
+                .into()
+        } else {
+            DirectoryError::Conflict
+        });
+    }
+    store::replace_emails(conn, org, &row.id, &emails_of(doc))?;
+    audit::record(
+        conn,
+        AuditEvent {
+            org_id: &caller.org_id,
+            actor: &caller.actor,
+            action,
+            target_kind: "user",
+            target_id: &row.id,
+            details: json!({ "changed": changed_attributes(old, doc) }),
+        },
+    )?;
+    Ok(())
+}
+
+fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<UserRow, DirectoryError> {
+    store::find_user(conn, caller.org_id.as_str(), id)?.ok_or_else(|| not_found("User", id).into())
+}
+
+fn load(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    id: &str,
+) -> Result<UserResource, DirectoryError> {
+    let row = find(conn, caller, id)?;
+    let groups = group_store::groups_of(conn, &[id])?;
+    let refs: Vec<_> = groups.iter().collect();
+    Ok(UserResource {
+        resource: render::user(&row, &refs, &caller.scim_base),
+        version: row.version,
+    })
+}
+
+/// Validates a client document and removes what is never stored: `password` is writeOnly and
+/// gatehouse authenticates no one by password, so it is accepted and dropped (RFC 7643 §4.1.1).
+fn prepare_document(body: Value) -> Result<Value, ScimError> {
+    let mut doc = prepare_write(body, &USER)?;
+    if let Some(map) = doc.as_object_mut() {
+        map.remove("password");
+    }
+    Ok(doc)
+}
+
+/// The indexed projections of a user document.
+pub fn columns_of(doc: &Value) -> Result<UserColumns, ScimError> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let user_name = text(doc.get("userName"))
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| ScimError::InvalidValue("userName is required".into()))?;
+    if user_name.chars().count() > 255 {
+        return Err(ScimError::InvalidValue(
+            "userName is longer than 255 characters".into(),
+        ));
+    }
+    let name = doc.get("name");
+    Ok(UserColumns {
+        user_name_lower: user_name.to_lowercase(),
+        user_name,
+        external_id: text(doc.get("externalId")),
+        display_name: text(doc.get("displayName")).map(|s| truncate(&s)),
+        given_name: text(name.and_then(|n| n.get("givenName"))).map(|s| truncate(&s)),
+        family_name: text(name.and_then(|n| n.get("familyName"))).map(|s| truncate(&s)),
+        active: doc.get("active").and_then(Value::as_bool).unwrap_or(true),
+        attributes: doc.to_string(),
+    })
+}
+
+/// Index columns hold 255 characters; the document keeps the whole value.
+fn truncate(s: &str) -> String {
+    s.chars().take(255).collect()
+}
+
+fn emails_of(doc: &Value) -> Vec<EmailColumns> {
+    doc.get("emails")
+        .and_then(Value::as_array)
+        .map(|emails| {
+            emails
+                .iter()
+                .filter_map(|e| {
+                    Some(EmailColumns {
+                        value: truncate(e.get("value")?.as_str()?),
+                        email_type: e.get("type").and_then(Value::as_str).map(truncate),
+                        is_primary: e.get("primary").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn unique_user_name(err: diesel::result::Error, user_name: &str) -> DirectoryError {
+    match DbError::from(err) {
+        DbError::UniqueViolation(_) => ScimError::Uniqueness(format!(
+            "userName {user_name:?} is already taken in this organization"
+        ))
+        .into(),
+        other => other.into(),
+    }
+}
+
+/// Names of the top-level attributes that differ, for the audit event.
+fn changed_attributes(old: &Value, new: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let old = old.as_object().unwrap_or(&empty);
+    let new = new.as_object().unwrap_or(&empty);
+    let mut names: Vec<String> = old
+        .keys()
+        .chain(new.keys())
+        .filter(|k| old.get(*k) != new.get(*k))
+        .cloned()
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}

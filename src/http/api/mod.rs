@@ -1,0 +1,64 @@
+//! The admin and governance API (`/api/v1`): JSON in and out, errors as problem+json, every
+//! call authenticated with a personal access token and checked for the caller's privilege.
+
+pub mod problem;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{AdminCaller, AppState};
+use crate::audit;
+use crate::db::DbError;
+use problem::ApiError;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me", web::get().to(me))
+        .route("/audit-events", web::get().to(audit_events))
+        .route("/openapi.json", web::get().to(openapi));
+}
+
+/// The roles that may read the organization's audit trail.
+fn may_read_audit(role: &str) -> bool {
+    matches!(role, "super_admin" | "admin")
+}
+
+async fn me(caller: AdminCaller) -> HttpResponse {
+    HttpResponse::Ok().json(json!({
+        "user_id": caller.user_id,
+        "org_id": caller.org_id,
+        "role": caller.role,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct AuditQuery {
+    limit: Option<i64>,
+}
+
+async fn audit_events(
+    caller: AdminCaller,
+    state: web::Data<AppState>,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    if !may_read_audit(&caller.role) {
+        return Err(ApiError::forbidden(
+            "reading the audit trail needs the admin or super admin role",
+        ));
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(ApiError::bad_request("limit must be between 1 and 1000"));
+    }
+    let org_id = caller.org_id.clone();
+    let events = state
+        .with_conn(move |conn| audit::recent(conn, &org_id, limit).map_err(DbError::from))
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({ "events": events })))
+}
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../../../docs/openapi.json"))
+}

@@ -1,0 +1,58 @@
+//! HTTP: the routes of each surface (`/scim/v2`, `/api/v1`, health), the request context
+//! (request id, span, one log line per request), auth extractors and error responses.
+
+pub mod api;
+mod auth;
+mod context;
+mod health;
+pub mod scim;
+
+pub use auth::{AdminCaller, ScimCaller};
+pub use context::request_context;
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::config::Settings;
+use crate::db::{self, DbConnection, DbError, Pool};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub base_url: String,
+}
+
+impl AppState {
+    /// Runs database work on the blocking pool with a pooled connection. A pool that can't hand
+    /// out a connection within its timeout (database down) gives `DbError::Unavailable`.
+    pub async fn with_conn<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        crate::telemetry::run_blocking(move || {
+            let mut conn = db::checkout(&pool)?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?
+    }
+
+    /// The SCIM base URL, e.g. `http://127.0.0.1:8080/scim/v2`.
+    pub fn scim_base(&self) -> String {
+        format!("{}/scim/v2", self.base_url)
+    }
+}
+
+/// Mounts every route.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
+        .service(web::resource("/readyz").route(web::get().to(health::readyz)))
+        .service(web::scope("/scim/v2").configure(scim::configure))
+        .service(web::scope("/api/v1").configure(api::configure));
+}

@@ -1,0 +1,119 @@
+//! Every failure on `/scim/v2` as a SCIM error response (RFC 7644 §3.12): `status` as a string,
+//! `scimType` where one fits, `application/scim+json`. A 500 says nothing internal to the
+//! client; the whole cause goes to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+use crate::db::DbError;
+use crate::directory::DirectoryError;
+use crate::scim::ScimError;
+
+pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScimFailure {
+    #[error(transparent)]
+    Protocol(#[from] ScimError),
+    /// 401 with `WWW-Authenticate: Bearer`.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// 429 with `Retry-After` (seconds).
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    /// 503: the database is unreachable; the client may retry.
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    /// 500: a bug or an unexpected database state.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<DbError> for ScimFailure {
+    fn from(err: DbError) -> Self {
+        match err {
+            DbError::Unavailable(msg) => ScimFailure::Unavailable(msg),
+            // Unique keys that map to client errors are translated where the key is known.
+            DbError::UniqueViolation(msg) => ScimFailure::Protocol(ScimError::Uniqueness(format!(
+                "conflicts with an existing resource: {msg}"
+            ))),
+            DbError::Query(e) => ScimFailure::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<DirectoryError> for ScimFailure {
+    fn from(err: DirectoryError) -> Self {
+        match err {
+            DirectoryError::Scim(e) => ScimFailure::Protocol(e),
+            DirectoryError::Db(e) => e.into(),
+            DirectoryError::Conflict => {
+                ScimFailure::Unavailable("too many concurrent updates; retry".into())
+            }
+        }
+    }
+}
+
+impl ScimFailure {
+    fn body(status: StatusCode, scim_type: Option<&str>, detail: &str) -> serde_json::Value {
+        let mut body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+            "status": status.as_u16().to_string(),
+            "detail": detail,
+        });
+        if let Some(kind) = scim_type {
+            body["scimType"] = kind.into();
+        }
+        body
+    }
+}
+
+impl ResponseError for ScimFailure {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ScimFailure::Protocol(e) => {
+                StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)
+            }
+            ScimFailure::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ScimFailure::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ScimFailure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ScimFailure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        let mut res = HttpResponse::build(status);
+        res.content_type(SCIM_CONTENT_TYPE);
+        let body = match self {
+            ScimFailure::Protocol(e) => Self::body(status, e.scim_type(), e.detail()),
+            ScimFailure::Unauthorized(detail) => {
+                res.insert_header(("WWW-Authenticate", "Bearer realm=\"gatehouse\""));
+                Self::body(status, None, detail)
+            }
+            ScimFailure::TooManyRequests { retry_after_secs } => {
+                res.insert_header(("Retry-After", retry_after_secs.to_string()));
+                Self::body(
+                    status,
+                    None,
+                    "request limit reached for this connection; retry later",
+                )
+            }
+            ScimFailure::Unavailable(cause) => {
+                tracing::warn!(%cause, "SCIM request failed: database unavailable");
+                res.insert_header(("Retry-After", "5"));
+                Self::body(
+                    status,
+                    None,
+                    "the service is temporarily unavailable; retry later",
+                )
+            }
+            ScimFailure::Internal(cause) => {
+                tracing::error!(%cause, "SCIM request failed");
+                Self::body(status, None, "internal error")
+            }
+        };
+        res.json(body)
+    }
+}

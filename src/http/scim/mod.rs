@@ -1,0 +1,126 @@
+//! The SCIM 2.0 service provider endpoints (`/scim/v2`): discovery, Users and Groups.
+
+pub mod error;
+mod groups;
+mod params;
+mod users;
+
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+
+use crate::http::{AppState, ScimCaller};
+use crate::scim::schema;
+use crate::scim::ScimError;
+use error::{ScimFailure, SCIM_CONTENT_TYPE};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/ServiceProviderConfig",
+        web::get().to(service_provider_config),
+    )
+    .route("/ResourceTypes", web::get().to(resource_types))
+    .route("/ResourceTypes/{id}", web::get().to(resource_type))
+    .route("/Schemas", web::get().to(schemas))
+    .route("/Schemas/{id}", web::get().to(schema_by_id))
+    .service(
+        web::resource("/Users")
+            .route(web::get().to(users::list))
+            .route(web::post().to(users::create)),
+    )
+    .route("/Users/.search", web::post().to(users::search))
+    .service(
+        web::resource("/Users/{id}")
+            .route(web::get().to(users::get))
+            .route(web::put().to(users::replace))
+            .route(web::patch().to(users::patch))
+            .route(web::delete().to(users::delete)),
+    )
+    .service(
+        web::resource("/Groups")
+            .route(web::get().to(groups::list))
+            .route(web::post().to(groups::create)),
+    )
+    .route("/Groups/.search", web::post().to(groups::search))
+    .service(
+        web::resource("/Groups/{id}")
+            .route(web::get().to(groups::get))
+            .route(web::put().to(groups::replace))
+            .route(web::patch().to(groups::patch))
+            .route(web::delete().to(groups::delete)),
+    )
+    .default_service(web::to(unknown_endpoint));
+}
+
+fn scim_json(body: Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(SCIM_CONTENT_TYPE)
+        .body(body.to_string())
+}
+
+fn list_of(resources: Vec<Value>) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": resources.len(),
+        "itemsPerPage": resources.len(),
+        "startIndex": 1,
+        "Resources": resources,
+    })
+}
+
+/// RFC 7643 §5: what this service supports, from its configuration.
+async fn service_provider_config(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+    let s = &state.settings.scim;
+    let base = state.scim_base();
+    scim_json(json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "documentationUri": format!("{}/api/v1/openapi.json", state.base_url),
+        "patch": { "supported": true },
+        "bulk": { "supported": false, "maxOperations": s.bulk_max_operations, "maxPayloadSize": s.bulk_max_payload_bytes },
+        "filter": { "supported": true, "maxResults": s.max_results },
+        "changePassword": { "supported": false },
+        "sort": { "supported": true },
+        "etag": { "supported": true },
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": "The bearer secret of an IdP connection, sent as `Authorization: Bearer …`",
+            "primary": true,
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": format!("{base}/ServiceProviderConfig"),
+        },
+    }))
+}
+
+async fn resource_types(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+    scim_json(list_of(schema::resource_types_json(&state.scim_base())))
+}
+
+async fn resource_type(
+    _caller: ScimCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ScimFailure> {
+    schema::resource_type_json(&state.scim_base(), &id)
+        .map(scim_json)
+        .ok_or_else(|| ScimError::NotFound(format!("no resource type {:?}", id.as_str())).into())
+}
+
+async fn schemas(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+    scim_json(list_of(schema::schemas_json(&state.scim_base())))
+}
+
+async fn schema_by_id(
+    _caller: ScimCaller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ScimFailure> {
+    schema::schema_json(&state.scim_base(), &id)
+        .map(scim_json)
+        .ok_or_else(|| ScimError::NotFound(format!("no schema {:?}", id.as_str())).into())
+}
+
+async fn unknown_endpoint(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
+    Err(ScimError::NotFound("no such SCIM endpoint".into()).into())
+}

@@ -1,0 +1,69 @@
+//! Logging and tracing: the subscriber (pretty or JSON), the request id every log line and
+//! audit event carries, and running blocking database work off the async workers with the
+//! current span and request id carried along.
+
+use std::cell::RefCell;
+
+use tracing::Instrument;
+use tracing_subscriber::{fmt, prelude::*, EnvFilter};
+
+use crate::config::{LogFormat, LogSettings};
+
+thread_local! {
+    static REQUEST_ID: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+tokio::task_local! {
+    /// The id of the request the current async task serves (set by the request middleware).
+    pub static TASK_REQUEST_ID: String;
+}
+
+/// Installs the global subscriber. `RUST_LOG`, when set, wins over the configured level.
+pub fn init(settings: &LogSettings) {
+    let filter = EnvFilter::try_from_default_env()
+        .or_else(|_| EnvFilter::try_new(&settings.level))
+        .unwrap_or_else(|_| EnvFilter::new("info"));
+    let registry = tracing_subscriber::registry().with(filter);
+    // A second init (tests start many apps in one process) is not an error worth reporting.
+    let _ = match settings.format {
+        LogFormat::Json => registry
+            .with(
+                fmt::layer()
+                    .json()
+                    .with_current_span(true)
+                    .with_span_list(false),
+            )
+            .try_init(),
+        LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
+    };
+}
+
+/// The request id of the request whose blocking work runs on this thread, if any.
+pub fn current_request_id() -> Option<String> {
+    REQUEST_ID.with(|id| id.borrow().clone())
+}
+
+/// Runs blocking work on the blocking pool, inside the caller's span and with its request id.
+pub async fn run_blocking<F, T>(work: F) -> Result<T, BlockingFailed>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let request_id = TASK_REQUEST_ID.try_with(String::clone).ok();
+    let span = tracing::Span::current();
+    let task = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        REQUEST_ID.with(|id| *id.borrow_mut() = request_id);
+        let out = work();
+        REQUEST_ID.with(|id| *id.borrow_mut() = None);
+        out
+    });
+    task.in_current_span()
+        .await
+        .map_err(|e| BlockingFailed(e.to_string()))
+}
+
+/// The blocking task panicked or was cancelled.
+#[derive(Debug, thiserror::Error)]
+#[error("blocking task failed: {0}")]
+pub struct BlockingFailed(pub String);
