@@ -245,8 +245,12 @@ pub(super) enum Scope {
         source: Source,
         attr: &'static AttributeDef,
     },
-    /// A single-valued complex attribute, its one "element".
-    Complex(ResolvedAttr),
+    /// A single-valued complex attribute, its one "element". The evaluator matches only when
+    /// the attribute is there at all, so `exists` tests that when the document holds it.
+    Complex {
+        attr: ResolvedAttr,
+        exists: Option<String>,
+    },
 }
 
 /// What a located path is used for.
@@ -348,14 +352,32 @@ impl<'a> Locator<'a> {
                 attr: r.attr,
             });
         }
-        Ok(Scope::Complex(r))
+        let exists = if !r.is_extension(self.rt) && self.map.not_in_document.contains(&r.attr.name)
+        {
+            // `meta` is rendered for every resource.
+            None
+        } else {
+            let mut keys: Vec<&str> = Vec::with_capacity(2);
+            if let (true, Some(schema)) = (r.is_extension(self.rt), r.schema) {
+                keys.push(schema.id);
+            }
+            keys.push(r.attr.name);
+            let path = json_path(&keys)?;
+            let doc = self.map.document;
+            Some(match self.dialect {
+                // json_type is NULL only for a missing key ('null' for a JSON null).
+                Dialect::Sqlite => format!("json_type({doc}, '{path}') IS NOT NULL"),
+                Dialect::Mysql => format!("JSON_CONTAINS_PATH({doc}, 'one', '{path}') = 1"),
+            })
+        };
+        Ok(Scope::Complex { attr: r, exists })
     }
 
     /// The expression for a sub-attribute named inside a value filter.
     pub fn scope_operand(&self, scope: &Scope, path: &AttrPath) -> Result<Operand, ScimError> {
         let (attr, outer) = match scope {
             Scope::Elements { source, attr } => (*attr, source.name.clone()),
-            Scope::Complex(r) => (r.attr, canonical_name(r, self.rt)),
+            Scope::Complex { attr: r, .. } => (r.attr, canonical_name(r, self.rt)),
         };
         if path.schema.is_some() || path.sub_attr.is_some() {
             return Err(ScimError::InvalidFilter(format!(
@@ -368,7 +390,7 @@ impl<'a> Locator<'a> {
         })?;
         match scope {
             Scope::Elements { source, .. } => source.element(sub),
-            Scope::Complex(r) => self.scalar(&ResolvedAttr {
+            Scope::Complex { attr: r, .. } => self.scalar(&ResolvedAttr {
                 sub: Some(sub),
                 ..*r
             }),

@@ -55,7 +55,11 @@ pub(super) fn filter(
                 // One element must satisfy the whole inner filter, so `emails[type eq "work"
                 // and value co "@x"]` needs both on the same row: one EXISTS around it all.
                 Scope::Elements { source, .. } => source.exists(Some(&condition)),
-                Scope::Complex(_) => condition,
+                Scope::Complex {
+                    exists: Some(exists),
+                    ..
+                } => format!("({exists} AND {condition})"),
+                Scope::Complex { exists: None, .. } => condition,
             })
         }
     }
