@@ -73,7 +73,7 @@ pub fn bootstrap(
             req.domain
         )));
     }
-    if !email.contains('@') {
+    if !validator::ValidateEmail::validate_email(&email) {
         return Err(BootstrapError::Invalid(format!(
             "{email:?} is not an email address"
         )));

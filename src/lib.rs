@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod directory;
 pub mod http;
+pub mod idp;
 pub mod ids;
 pub mod scim;
 pub mod telemetry;

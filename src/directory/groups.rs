@@ -39,7 +39,7 @@ pub fn create(
     caller: &Caller,
     body: Value,
 ) -> Result<GroupResource, DirectoryError> {
-    let (doc, members) = prepare_document(body)?;
+    let (doc, members) = prepare_document(caller.dialect.resource(&GROUP, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
         let id = GroupId::new();
@@ -94,7 +94,7 @@ pub fn replace(
     if_match: Option<&str>,
     with_members: bool,
 ) -> Result<GroupResource, DirectoryError> {
-    let (doc, members) = prepare_document(body)?;
+    let (doc, members) = prepare_document(caller.dialect.resource(&GROUP, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
@@ -116,7 +116,7 @@ pub fn patch(
     if_match: Option<&str>,
     with_members: bool,
 ) -> Result<GroupResource, DirectoryError> {
-    let (member_changes, doc_ops) = split_member_ops(ops)?;
+    let (member_changes, doc_ops) = split_member_ops(caller.dialect.patch_ops(&GROUP, ops))?;
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;

@@ -42,6 +42,7 @@ struct Prepared {
 
 fn prepare(
     conn: &DbConnection,
+    caller: &Caller,
     rt: &ResourceTypeDef,
     map: &TableMap,
     query: &ListQuery,
@@ -53,12 +54,11 @@ fn prepare(
         .map(str::trim)
         .filter(|f| !f.is_empty())
     {
-        Some(text) => Some(filter_sql::compile_filter(
-            &parse_filter(text)?,
-            rt,
-            map,
-            dialect,
-        )?),
+        Some(text) => {
+            // The caller's IdP dialect may rewrite literals (Entra's "True") before compiling.
+            let parsed = caller.dialect.filter(rt, parse_filter(text)?);
+            Some(filter_sql::compile_filter(&parsed, rt, map, dialect)?)
+        }
         None => None,
     };
     let sort_by = match query
@@ -83,7 +83,7 @@ pub fn list_users(
     caller: &Caller,
     query: &ListQuery,
 ) -> Result<ListResult, DirectoryError> {
-    let p = prepare(conn, &USER, &filter_sql::USERS, query)?;
+    let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
     let org = caller.org_id.as_str();
     let (rows, total) = user_store::list_users(
         conn,
@@ -121,7 +121,7 @@ pub fn list_groups(
     caller: &Caller,
     query: &ListQuery,
 ) -> Result<ListResult, DirectoryError> {
-    let p = prepare(conn, &GROUP, &filter_sql::GROUPS, query)?;
+    let p = prepare(conn, caller, &GROUP, &filter_sql::GROUPS, query)?;
     let org = caller.org_id.as_str();
     let (rows, total) = group_store::list_groups(
         conn,

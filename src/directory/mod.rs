@@ -2,6 +2,7 @@
 //! transaction holding the change, its index rows and its audit event; concurrency is optimistic
 //! (a version per resource, `If-Match` checked in the same `UPDATE`).
 
+pub mod bulk;
 pub mod groups;
 mod listing;
 mod render;
@@ -12,6 +13,7 @@ pub use render::etag;
 
 use crate::audit::Actor;
 use crate::db::{DbError, RetryClassify};
+use crate::idp::Dialect;
 use crate::ids::OrgId;
 use crate::scim::ScimError;
 
@@ -24,6 +26,8 @@ pub struct Caller {
     pub connection_id: Option<String>,
     /// Base URL for `meta.location` and `$ref`, e.g. `https://host/scim/v2`.
     pub scim_base: String,
+    /// The dialect of the calling IdP, applied to each request before the core sees it.
+    pub dialect: Dialect,
 }
 
 /// A directory operation's failure.

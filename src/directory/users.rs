@@ -29,7 +29,12 @@ pub fn create(
     caller: &Caller,
     body: Value,
 ) -> Result<UserResource, DirectoryError> {
-    let doc = prepare_document(body)?;
+    let mut doc = prepare_document(caller.dialect.resource(&USER, body))?;
+    // A new user is active unless the IdP says otherwise; storing it makes `active` explicit in
+    // every read (Okta's first check expects it).
+    if let Some(map) = doc.as_object_mut() {
+        map.entry("active").or_insert(Value::Bool(true));
+    }
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
         let id = UserId::new();
@@ -75,7 +80,7 @@ pub fn replace(
     body: Value,
     if_match: Option<&str>,
 ) -> Result<UserResource, DirectoryError> {
-    let doc = prepare_document(body)?;
+    let doc = prepare_document(caller.dialect.resource(&USER, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
@@ -100,15 +105,16 @@ pub fn patch(
     conn: &mut DbConnection,
     caller: &Caller,
     id: &str,
-    ops: &[PatchOp],
+    ops: Vec<PatchOp>,
     if_match: Option<&str>,
 ) -> Result<UserResource, DirectoryError> {
+    let ops = caller.dialect.patch_ops(&USER, ops);
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
         let old = Value::Object(render::document(&row.attributes));
         let mut doc = old.clone();
-        if !apply_patch(&mut doc, ops, &USER)? {
+        if !apply_patch(&mut doc, &ops, &USER)? {
             return load(conn, caller, id);
         }
         let doc = prepare_document(doc)?;

@@ -13,6 +13,7 @@ use super::AppState;
 use crate::audit::Actor;
 use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
+use crate::idp::Dialect;
 use crate::ids::{OrgId, UserId};
 use crate::tokens::{self, TokenKind};
 
@@ -78,6 +79,7 @@ impl FromRequest for ScimCaller {
                 Ok(connection) => Ok(ScimCaller(Caller {
                     org_id: OrgId(connection.org_id),
                     actor: Actor::IdpConnection(connection.id.clone()),
+                    dialect: Dialect::from_stored(&connection.dialect),
                     connection_id: Some(connection.id),
                     scim_base,
                 })),

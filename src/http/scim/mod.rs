@@ -1,5 +1,6 @@
 //! The SCIM 2.0 service provider endpoints (`/scim/v2`): discovery, Users and Groups.
 
+mod bulk;
 pub mod error;
 mod groups;
 mod params;
@@ -48,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::patch().to(groups::patch))
             .route(web::delete().to(groups::delete)),
     )
+    .route("/Bulk", web::post().to(bulk::bulk))
     .default_service(web::to(unknown_endpoint));
 }
 
@@ -75,7 +77,7 @@ async fn service_provider_config(_caller: ScimCaller, state: web::Data<AppState>
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": format!("{}/api/v1/openapi.json", state.base_url),
         "patch": { "supported": true },
-        "bulk": { "supported": false, "maxOperations": s.bulk_max_operations, "maxPayloadSize": s.bulk_max_payload_bytes },
+        "bulk": { "supported": true, "maxOperations": s.bulk_max_operations, "maxPayloadSize": s.bulk_max_payload_bytes },
         "filter": { "supported": true, "maxResults": s.max_results },
         "changePassword": { "supported": false },
         "sort": { "supported": true },

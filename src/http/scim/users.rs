@@ -97,7 +97,7 @@ pub async fn patch(
     let precondition = if_match(&req);
     let user = state
         .with_conn(move |c| {
-            users::patch(c, &caller, &id, &ops, precondition.as_deref()).map_err(ScimFailure::from)
+            users::patch(c, &caller, &id, ops, precondition.as_deref()).map_err(ScimFailure::from)
         })
         .await?;
     Ok(resource_response(
