@@ -27,6 +27,10 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
     ("GATEHOUSE_HTTP_WORKERS", &["http", "workers"]),
     ("GATEHOUSE_SCIM_MAX_RESULTS", &["scim", "max_results"]),
     ("GATEHOUSE_SCIM_DEFAULT_COUNT", &["scim", "default_count"]),
+    (
+        "GATEHOUSE_SCIM_REQUESTS_PER_MINUTE",
+        &["scim", "requests_per_minute"],
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]
@@ -77,6 +81,7 @@ pub struct ScimSettings {
     pub default_count: u32,
     pub bulk_max_operations: u32,
     pub bulk_max_payload_bytes: usize,
+    pub requests_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

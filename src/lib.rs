@@ -11,6 +11,7 @@ pub mod directory;
 pub mod http;
 pub mod idp;
 pub mod ids;
+pub mod rbac;
 pub mod scim;
 pub mod telemetry;
 pub mod tokens;

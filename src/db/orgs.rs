@@ -92,3 +92,55 @@ pub fn find_connection(
         .first(conn)
         .optional()
 }
+
+pub fn list_connections(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<ConnectionRow>> {
+    idp_connections::table
+        .filter(idp_connections::org_id.eq(org_id))
+        .order((idp_connections::created_at.asc(), idp_connections::id.asc()))
+        .select(ConnectionRow::as_select())
+        .load(conn)
+}
+
+/// The settings of a connection an admin may change.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = idp_connections)]
+pub struct ConnectionChanges {
+    pub name: Option<String>,
+    pub dialect: Option<String>,
+    pub auth_mode: Option<String>,
+    pub jwt_issuer: Option<Option<String>>,
+    pub jwt_audience: Option<Option<String>>,
+    pub jwks_url: Option<Option<String>>,
+    pub jwt_static_key: Option<Option<String>>,
+    pub requests_per_minute: Option<Option<i32>>,
+    pub disabled: Option<bool>,
+}
+
+pub fn update_connection(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+    changes: &ConnectionChanges,
+) -> QueryResult<bool> {
+    let updated = diesel::update(idp_connections::table)
+        .filter(idp_connections::org_id.eq(org_id))
+        .filter(idp_connections::id.eq(id))
+        .set(changes)
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
+/// The enabled JWT connections that trust `issuer`: the candidates for a bearer JWT whose
+/// unverified `iss` names it (each is then verified in turn).
+pub fn jwt_connections_for_issuer(
+    conn: &mut DbConnection,
+    issuer: &str,
+) -> QueryResult<Vec<ConnectionRow>> {
+    idp_connections::table
+        .filter(idp_connections::auth_mode.eq("jwt"))
+        .filter(idp_connections::disabled.eq(false))
+        .filter(idp_connections::jwt_issuer.eq(issuer))
+        .order((idp_connections::created_at.asc(), idp_connections::id.asc()))
+        .select(ConnectionRow::as_select())
+        .load(conn)
+}

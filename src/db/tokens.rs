@@ -67,3 +67,35 @@ pub fn touch_last_used(conn: &mut DbConnection, id: &str, now: NaiveDateTime) ->
         .execute(conn)
         .map(|_| ())
 }
+
+/// The tokens that authenticate as one subject (e.g. a connection's secrets), oldest first.
+pub fn tokens_of_subject(
+    conn: &mut DbConnection,
+    org_id: &str,
+    subject_id: &str,
+) -> QueryResult<Vec<TokenRow>> {
+    tokens::table
+        .filter(tokens::org_id.eq(org_id))
+        .filter(tokens::subject_id.eq(subject_id))
+        .order((tokens::created_at.asc(), tokens::id.asc()))
+        .select(TokenRow::as_select())
+        .load(conn)
+}
+
+/// Revokes a token of a subject; false if there is no such unrevoked token.
+pub fn revoke(
+    conn: &mut DbConnection,
+    org_id: &str,
+    subject_id: &str,
+    id: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let updated = diesel::update(tokens::table)
+        .filter(tokens::org_id.eq(org_id))
+        .filter(tokens::subject_id.eq(subject_id))
+        .filter(tokens::id.eq(id))
+        .filter(tokens::revoked_at.is_null())
+        .set(tokens::revoked_at.eq(now))
+        .execute(conn)?;
+    Ok(updated == 1)
+}

@@ -15,6 +15,7 @@ use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
 use crate::idp::Dialect;
 use crate::ids::{OrgId, UserId};
+use crate::rbac::{authorize, AdminPermission, Authorized};
 use crate::tokens::{self, TokenKind};
 
 /// An authenticated IdP connection.
@@ -32,6 +33,12 @@ pub struct AdminCaller {
 impl AdminCaller {
     pub fn actor(&self) -> Actor {
         Actor::User(self.user_id.to_string())
+    }
+
+    /// Checks the caller's role for `P`; the proof is what the service function requires.
+    pub fn authorize<P: AdminPermission>(&self) -> Result<Authorized<P>, ApiError> {
+        authorize::<P>(&self.org_id, &self.user_id, &self.role)
+            .map_err(|denied| ApiError::forbidden(denied.0))
     }
 }
 
@@ -76,13 +83,25 @@ impl FromRequest for ScimCaller {
                 })
                 .await?;
             match found {
-                Ok(connection) => Ok(ScimCaller(Caller {
-                    org_id: OrgId(connection.org_id),
-                    actor: Actor::IdpConnection(connection.id.clone()),
-                    dialect: Dialect::from_stored(&connection.dialect),
-                    connection_id: Some(connection.id),
-                    scim_base,
-                })),
+                Ok(connection) => {
+                    let limit = connection
+                        .requests_per_minute
+                        .and_then(|n| u32::try_from(n).ok())
+                        .unwrap_or(state.settings.scim.requests_per_minute);
+                    state
+                        .limiter
+                        .acquire(&connection.id, limit)
+                        .map_err(|retry_after_secs| ScimFailure::TooManyRequests {
+                            retry_after_secs,
+                        })?;
+                    Ok(ScimCaller(Caller {
+                        org_id: OrgId(connection.org_id),
+                        actor: Actor::IdpConnection(connection.id.clone()),
+                        dialect: Dialect::from_stored(&connection.dialect),
+                        connection_id: Some(connection.id),
+                        scim_base,
+                    }))
+                }
                 Err(reason) => {
                     tracing::info!(%reason, "SCIM token refused");
                     Err(ScimFailure::Unauthorized("the bearer token is not valid"))

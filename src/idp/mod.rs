@@ -4,7 +4,9 @@
 //! (case-insensitive names and ops, path-less PATCH with attribute-path keys, typed value paths);
 //! only departures from the RFCs live here.
 
+pub mod connections;
 mod entra;
+pub mod jwt;
 mod okta;
 
 use serde_json::Value;

@@ -4,12 +4,13 @@
 //! (`resolve`), so every SQL name and JSON key written here is a canonical name from the
 //! static definitions or the table map.
 
-use crate::scim::filter::AttrPath;
+use crate::scim::filter::{AttrPath, Filter};
 use crate::scim::schema::{
     find, resolve, AttrType, AttributeDef, ResolvedAttr, ResourceTypeDef, Returned, SchemaDef,
 };
 use crate::scim::ScimError;
 
+use super::elements::{Source, SourceKind};
 use super::{Child, Column, Dialect, TableMap};
 
 /// How an expression holds its value, which decides how it is compared.
@@ -62,164 +63,6 @@ impl Operand {
             (Shape::Number, Dialect::Mysql) => format!("CAST({} AS DOUBLE)", self.sql),
             _ => self.compared(),
         }
-    }
-}
-
-/// The rows of a multi-valued attribute's elements, correlated to the enclosing resource row.
-#[derive(Debug, Clone)]
-pub(super) struct Source {
-    kind: SourceKind,
-    attr: &'static AttributeDef,
-    name: String,
-    dialect: Dialect,
-}
-
-#[derive(Debug, Clone)]
-enum SourceKind {
-    Child(&'static Child),
-    /// The JSON array at `path` in the document `doc`.
-    Json {
-        doc: &'static str,
-        path: String,
-    },
-}
-
-impl Source {
-    /// `EXISTS` an element row satisfying `condition` (any row when `None`).
-    pub fn exists(&self, condition: Option<&str>) -> String {
-        let (from, correlation) = self.from();
-        let condition = match (correlation, condition) {
-            (Some(c), Some(p)) => format!(" WHERE {c} AND {p}"),
-            (Some(c), None) => format!(" WHERE {c}"),
-            (None, Some(p)) => format!(" WHERE {p}"),
-            (None, None) => String::new(),
-        };
-        format!("EXISTS (SELECT 1 FROM {from}{condition})")
-    }
-
-    fn from(&self) -> (String, Option<&'static str>) {
-        match &self.kind {
-            SourceKind::Child(child) => (child.from.to_owned(), Some(child.correlation)),
-            SourceKind::Json { doc, path } => match self.dialect {
-                Dialect::Sqlite => (format!("json_each({doc}, '{path}') j"), None),
-                Dialect::Mysql => {
-                    // One text column per sub-attribute, in schema order, byte-exact like the
-                    // tables (MySQL 8 would otherwise pick a case-insensitive collation); the
-                    // ordinal keeps the list order for sorting.
-                    let columns: Vec<String> = self
-                        .attr
-                        .sub_attributes
-                        .iter()
-                        .enumerate()
-                        .map(|(i, sub)| {
-                            format!(
-                                "c{i} LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin PATH '$.\"{}\"'",
-                                sub.name
-                            )
-                        })
-                        .collect();
-                    let columns = columns.join(", ");
-                    (
-                        format!(
-                            "JSON_TABLE({doc}, '{path}[*]' COLUMNS (n FOR ORDINALITY, {columns})) j"
-                        ),
-                        None,
-                    )
-                }
-            },
-        }
-    }
-
-    /// The expression for sub-attribute `sub` of one element.
-    pub fn element(&self, sub: &'static AttributeDef) -> Result<Operand, ScimError> {
-        let name = format!("{}.{}", self.name, sub.name);
-        match &self.kind {
-            SourceKind::Child(child) => match child.subs.iter().find(|c| c.path == sub.name) {
-                Some(column) => column_operand(column, sub, name, self.dialect),
-                None => Err(unsupported(&name)),
-            },
-            SourceKind::Json { .. } => {
-                check_name(sub.name)?;
-                match self.dialect {
-                    Dialect::Sqlite => {
-                        // json_extract fails on text that is not JSON, which is what j.value
-                        // holds for an element that is a bare string; read objects only.
-                        let element = "CASE j.type WHEN 'object' THEN j.value END";
-                        json_operand(
-                            element,
-                            &format!("$.\"{}\"", sub.name),
-                            sub,
-                            name,
-                            self.dialect,
-                        )
-                    }
-                    Dialect::Mysql => {
-                        let index = self
-                            .attr
-                            .sub_attributes
-                            .iter()
-                            .position(|s| std::ptr::eq(s, sub))
-                            .ok_or_else(|| unsupported(&name))?;
-                        let column = format!("j.c{index}");
-                        let (sql, shape) = match sub.ty {
-                            AttrType::String | AttrType::Reference | AttrType::Binary => {
-                                (column, Shape::Text { folded: false })
-                            }
-                            AttrType::Boolean => (format!("LOWER({column})"), Shape::BoolText),
-                            AttrType::Integer | AttrType::Decimal => (column, Shape::Number),
-                            AttrType::DateTime | AttrType::Complex => {
-                                return Err(unsupported(&name))
-                            }
-                        };
-                        Ok(Operand {
-                            sql,
-                            shape,
-                            nullable: true,
-                            def: sub,
-                            name,
-                            dialect: self.dialect,
-                        })
-                    }
-                }
-            }
-        }
-    }
-
-    /// A scalar subquery for the value of `sub` on the element RFC 7644 §3.4.2.3 sorts a
-    /// multi-valued attribute by: the primary one if any, else the first in the list.
-    fn representative(&self, sub: &'static AttributeDef) -> Result<Operand, ScimError> {
-        let element = self.element(sub)?;
-        let (from, correlation) = self.from();
-        let filter = correlation
-            .map(|c| format!(" WHERE {c}"))
-            .unwrap_or_default();
-        let order = match &self.kind {
-            SourceKind::Child(child) => child.list_order.to_owned(),
-            SourceKind::Json { .. } => {
-                let position = match self.dialect {
-                    Dialect::Sqlite => "j.key ASC",
-                    Dialect::Mysql => "j.n ASC",
-                };
-                match find(self.attr.sub_attributes, "primary") {
-                    Some(primary) if primary.ty == AttrType::Boolean => {
-                        let primary = self.element(primary)?;
-                        format!(
-                            "CASE WHEN {} = 'true' THEN 0 ELSE 1 END ASC, {position}",
-                            primary.sql
-                        )
-                    }
-                    _ => position.to_owned(),
-                }
-            }
-        };
-        Ok(Operand {
-            sql: format!(
-                "(SELECT {} FROM {from}{filter} ORDER BY {order} LIMIT 1)",
-                element.sql
-            ),
-            nullable: true,
-            ..element
-        })
     }
 }
 
@@ -279,12 +122,12 @@ impl<'a> Locator<'a> {
     pub fn locate(&self, path: &AttrPath, usage: Usage) -> Result<Target, ScimError> {
         let r = self.resolved(path)?;
         if r.attr.multi_valued {
-            let source = self.source(&r, false)?;
             let sub = match (r.sub, usage) {
                 (Some(sub), _) => Some(sub),
                 (None, Usage::Compare) => Some(value_sub(&r, self.rt)?),
                 (None, Usage::Present) => None,
             };
+            let source = self.source(&r, sub.as_slice(), false)?;
             let sub = match sub {
                 Some(sub) => Some(source.element(sub)?),
                 None => None,
@@ -330,14 +173,14 @@ impl<'a> Locator<'a> {
                 Some(sub) => sub,
                 None => value_sub(&r, self.rt)?,
             };
-            let source = self.source(&r, true)?;
+            let source = self.source(&r, &[sub], true)?;
             return Ok(Target::Scalar(source.representative(sub)?));
         }
         self.locate(path, Usage::Compare)
     }
 
     /// The scope of a value filter `attr[…]`.
-    pub fn value_scope(&self, path: &AttrPath) -> Result<Scope, ScimError> {
+    pub fn value_scope(&self, path: &AttrPath, inner: &Filter) -> Result<Scope, ScimError> {
         let r = self.resolved(path)?;
         let name = canonical_name(&r, self.rt);
         if r.sub.is_some() || r.attr.ty != AttrType::Complex {
@@ -346,7 +189,9 @@ impl<'a> Locator<'a> {
             )));
         }
         if r.attr.multi_valued {
-            let source = self.source(&r, false)?;
+            let mut subs = Vec::new();
+            referenced_subs(inner, r.attr, &mut subs);
+            let source = self.source(&r, &subs, false)?;
             return Ok(Scope::Elements {
                 source,
                 attr: r.attr,
@@ -376,7 +221,7 @@ impl<'a> Locator<'a> {
     /// The expression for a sub-attribute named inside a value filter.
     pub fn scope_operand(&self, scope: &Scope, path: &AttrPath) -> Result<Operand, ScimError> {
         let (attr, outer) = match scope {
-            Scope::Elements { source, attr } => (*attr, source.name.clone()),
+            Scope::Elements { source, attr } => (*attr, source.name().to_owned()),
             Scope::Complex { attr: r, .. } => (r.attr, canonical_name(r, self.rt)),
         };
         if path.schema.is_some() || path.sub_attr.is_some() {
@@ -447,23 +292,39 @@ impl<'a> Locator<'a> {
         json_operand(self.map.document, &path, def, name, self.dialect)
     }
 
-    /// The element rows of a multi-valued attribute: a child table when the map has one
-    /// (indexed), else the JSON array. Sorting prefers the document, which keeps the list
-    /// order that "the first value" refers to (RFC 7644 §3.4.2.3).
-    fn source(&self, r: &ResolvedAttr, prefer_document: bool) -> Result<Source, ScimError> {
-        let name = if r.is_extension(self.rt) {
+    /// The element rows of a multi-valued attribute that reads the sub-attributes `subs`: a
+    /// child table when the map has one that holds them all exactly (indexed), else the JSON
+    /// array in the document. Sorting prefers the document, which keeps the list order that
+    /// "the first value" refers to (RFC 7644 §3.4.2.3).
+    fn source(
+        &self,
+        r: &ResolvedAttr,
+        subs: &[&'static AttributeDef],
+        for_sort: bool,
+    ) -> Result<Source, ScimError> {
+        let extension = r.is_extension(self.rt);
+        let name = if extension {
             extension_name(r.schema, r.attr.name)
         } else {
             r.attr.name.to_owned()
         };
-        let extension = r.is_extension(self.rt);
         let child = match extension {
             true => None,
             false => self.map.children.iter().find(|c| c.attr == r.attr.name),
         };
         let in_document = extension || !self.map.not_in_document.contains(&r.attr.name);
+        let child_holds_all = |child: &Child| {
+            subs.iter().all(|sub| {
+                child
+                    .subs
+                    .iter()
+                    .any(|c| c.path == sub.name && !c.absent_as_false)
+            })
+        };
         let kind = match child {
-            Some(child) if !(prefer_document && in_document) => SourceKind::Child(child),
+            Some(child) if !in_document || (!for_sort && child_holds_all(child)) => {
+                SourceKind::Child(child)
+            }
             _ if in_document && !r.attr.sub_attributes.is_empty() => {
                 let mut keys: Vec<&str> = Vec::with_capacity(2);
                 if let (true, Some(schema)) = (extension, r.schema) {
@@ -477,12 +338,29 @@ impl<'a> Locator<'a> {
             }
             _ => return Err(unsupported(&name)),
         };
-        Ok(Source {
-            kind,
-            attr: r.attr,
-            name,
-            dialect: self.dialect,
-        })
+        Ok(Source::new(kind, r.attr, name, self.dialect))
+    }
+}
+
+/// The sub-attributes of `attr` a value filter names (unknown names fail later, with a detail).
+fn referenced_subs(
+    node: &Filter,
+    attr: &'static AttributeDef,
+    out: &mut Vec<&'static AttributeDef>,
+) {
+    match node {
+        Filter::Compare { path, .. } | Filter::Present(path) => {
+            if let Some(sub) = find(attr.sub_attributes, &path.name) {
+                out.push(sub);
+            }
+        }
+        Filter::And(a, b) | Filter::Or(a, b) => {
+            referenced_subs(a, attr, out);
+            referenced_subs(b, attr, out);
+        }
+        Filter::Not(inner) | Filter::ValuePath { filter: inner, .. } => {
+            referenced_subs(inner, attr, out)
+        }
     }
 }
 
@@ -496,7 +374,7 @@ fn value_sub(r: &ResolvedAttr, rt: &ResourceTypeDef) -> Result<&'static Attribut
     })
 }
 
-fn column_operand(
+pub(super) fn column_operand(
     column: &Column,
     def: &'static AttributeDef,
     name: String,
@@ -522,7 +400,7 @@ fn column_operand(
 }
 
 /// A value read from JSON text `doc` at `path`.
-fn json_operand(
+pub(super) fn json_operand(
     doc: &str,
     path: &str,
     def: &'static AttributeDef,
@@ -579,7 +457,7 @@ fn json_operand(
 
 /// A JSON path of quoted keys, `$."urn:…:User"."manager"."value"`. Keys come from the static
 /// schema; checking them anyway means no character can ever close the quoting.
-fn json_path(keys: &[&str]) -> Result<String, ScimError> {
+pub(super) fn json_path(keys: &[&str]) -> Result<String, ScimError> {
     let mut path = String::from("$");
     for key in keys {
         check_name(key)?;
@@ -588,7 +466,7 @@ fn json_path(keys: &[&str]) -> Result<String, ScimError> {
     Ok(path)
 }
 
-fn check_name(name: &str) -> Result<(), ScimError> {
+pub(super) fn check_name(name: &str) -> Result<(), ScimError> {
     let safe = !name.is_empty()
         && name
             .chars()
@@ -602,7 +480,7 @@ fn check_name(name: &str) -> Result<(), ScimError> {
     }
 }
 
-fn unsupported(name: &str) -> ScimError {
+pub(super) fn unsupported(name: &str) -> ScimError {
     ScimError::InvalidFilter(format!("filtering on {name} is not supported"))
 }
 

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDateTime};
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::ScimError;
 
-use super::locate::{path_text, Locator, Operand, Scope, Shape, Source, Target, Usage};
+use super::elements::Source;
+use super::locate::{path_text, Locator, Operand, Scope, Shape, Target, Usage};
 use super::SqlValue;
 
 /// The condition for a whole filter.
@@ -49,7 +50,7 @@ pub(super) fn filter(
             }
         }),
         Filter::ValuePath { attr, filter } => {
-            let scope = loc.value_scope(attr)?;
+            let scope = loc.value_scope(attr, filter)?;
             let condition = scoped(loc, &scope, filter, binds)?;
             Ok(match &scope {
                 // One element must satisfy the whole inner filter, so `emails[type eq "work"
@@ -195,16 +196,6 @@ fn matches(
             Ok(sql)
         }
         Shape::Bool | Shape::BoolText => {
-            let b = match value {
-                CompValue::Bool(b) => *b,
-                CompValue::String(s) if s.eq_ignore_ascii_case("true") => true,
-                CompValue::String(s) if s.eq_ignore_ascii_case("false") => false,
-                _ => {
-                    return Err(ScimError::InvalidFilter(format!(
-                        "{name} is a boolean: compare it with true or false"
-                    )))
-                }
-            };
             let negate = match op {
                 CompareOp::Eq => false,
                 CompareOp::Ne => true,
@@ -212,6 +203,16 @@ fn matches(
                     return Err(ScimError::InvalidFilter(format!(
                         "{name} is a boolean: only eq and ne apply, not {}",
                         op_name(op)
+                    )))
+                }
+            };
+            let b = match value {
+                CompValue::Bool(b) => *b,
+                CompValue::String(s) if s.eq_ignore_ascii_case("true") => true,
+                CompValue::String(s) if s.eq_ignore_ascii_case("false") => false,
+                _ => {
+                    return Err(ScimError::InvalidFilter(format!(
+                        "{name} is a boolean: compare it with true or false"
                     )))
                 }
             };

@@ -1,6 +1,7 @@
 //! The admin and governance API (`/api/v1`): JSON in and out, errors as problem+json, every
 //! call authenticated with a personal access token and checked for the caller's privilege.
 
+mod connections;
 pub mod problem;
 
 use actix_web::{web, HttpResponse};
@@ -10,17 +11,14 @@ use serde_json::json;
 use super::{AdminCaller, AppState};
 use crate::audit;
 use crate::db::DbError;
+use crate::rbac::ReadAudit;
 use problem::ApiError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me))
         .route("/audit-events", web::get().to(audit_events))
-        .route("/openapi.json", web::get().to(openapi));
-}
-
-/// The roles that may read the organization's audit trail.
-fn may_read_audit(role: &str) -> bool {
-    matches!(role, "super_admin" | "admin")
+        .route("/openapi.json", web::get().to(openapi))
+        .configure(connections::configure);
 }
 
 async fn me(caller: AdminCaller) -> HttpResponse {
@@ -41,16 +39,12 @@ async fn audit_events(
     state: web::Data<AppState>,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    if !may_read_audit(&caller.role) {
-        return Err(ApiError::forbidden(
-            "reading the audit trail needs the admin or super admin role",
-        ));
-    }
+    let auth = caller.authorize::<ReadAudit>()?;
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("limit must be between 1 and 1000"));
     }
-    let org_id = caller.org_id.clone();
+    let org_id = auth.org_id;
     let events = state
         .with_conn(move |conn| audit::recent(conn, &org_id, limit).map_err(DbError::from))
         .await?;

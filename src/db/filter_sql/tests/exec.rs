@@ -15,6 +15,7 @@ use proptest::test_runner::{Config, TestRunner};
 
 use super::super::{compile_filter, order_by, Dialect, SqlValue, TableMap, GROUPS, USERS};
 use super::fixture::{self, ORG};
+use super::{THING, THINGS};
 use crate::scim::filter::{
     matches, parse_attr_path, parse_filter, AttrPath, CompValue, CompareOp, Filter,
 };
@@ -117,18 +118,10 @@ fn sqlite() -> diesel::sqlite::SqliteConnection {
     conn
 }
 
-fn resource_type(table: &TableMap) -> &'static ResourceTypeDef {
-    if table.table() == "users" {
-        &USER
-    } else {
-        &GROUP
-    }
-}
-
 /// The ids of `ORG`'s resources a filter selects, in id order, as storage queries them.
-fn select(db: &mut dyn Db, map: &TableMap, filter: &Filter) -> Vec<String> {
-    let compiled = compile_filter(filter, resource_type(map), map, db.dialect())
-        .unwrap_or_else(|e| panic!("{filter:?}: {e}"));
+fn select(db: &mut dyn Db, rt: &ResourceTypeDef, map: &TableMap, filter: &Filter) -> Vec<String> {
+    let compiled =
+        compile_filter(filter, rt, map, db.dialect()).unwrap_or_else(|e| panic!("{filter:?}: {e}"));
     let table = map.table();
     let sql = format!(
         "SELECT {table}.id AS id FROM {table} WHERE {table}.org_id = ? AND ({}) ORDER BY {table}.id",
@@ -140,9 +133,8 @@ fn select(db: &mut dyn Db, map: &TableMap, filter: &Filter) -> Vec<String> {
 }
 
 /// The ids the in-memory evaluator selects.
-fn evaluate(map: &TableMap, filter: &Filter) -> Vec<String> {
-    let rt = resource_type(map);
-    let resources = if map.table() == "users" {
+fn evaluate(rt: &ResourceTypeDef, filter: &Filter) -> Vec<String> {
+    let resources = if rt.id != "Group" {
         fixture::rendered_users()
     } else {
         fixture::rendered_groups()
@@ -309,6 +301,8 @@ const GROUP_CASES: &[(&str, &[&str])] = &[
     (r#"externalId eq "okta-1""#, &["g1"]),
     (r#"externalId ne "okta-1""#, &["g2", "g3"]),
     (r#"members eq "u2""#, &["g1", "g2"]),
+    // members.value is caseExact false.
+    (r#"members eq "U2""#, &["g1", "g2"]),
     (r#"members[type eq "group"]"#, &["g2"]),
     (r#"members[type eq "user" and value eq "u1"]"#, &["g1"]),
     (r#"members.display eq "babs jensen""#, &["g1"]),
@@ -319,18 +313,39 @@ const GROUP_CASES: &[(&str, &[&str])] = &[
     (r#"meta.created lt "2026-01-02T10:00:00Z""#, &["g1"]),
 ];
 
-fn check_cases(db: &mut dyn Db, map: &TableMap, cases: &[(&str, &[&str])]) {
+/// Numbers in the document, through the test resource type.
+const THING_CASES: &[(&str, &[&str])] = &[
+    (r#"age gt 7"#, &["u1"]),
+    (r#"age ge 7"#, &["u1", "u2"]),
+    (r#"age lt 0"#, &["u4"]),
+    (r#"age ne 42"#, &["u2", "u3", "u4"]),
+    (r#"age eq "42""#, &["u1"]),
+    (r#"not (age le 7)"#, &["u1", "u3"]),
+    (r#"age pr"#, &["u1", "u2", "u4"]),
+    (r#"height gt 1.5"#, &["u1", "u4"]),
+    (r#"height le 1.5"#, &["u3"]),
+    (r#"height eq 2"#, &["u4"]),
+];
+
+fn check_cases(db: &mut dyn Db, rt: &ResourceTypeDef, map: &TableMap, cases: &[(&str, &[&str])]) {
     for (text, expected) in cases {
         let filter = parse_filter(text).unwrap_or_else(|e| panic!("{text}: {e}"));
-        let got = select(db, map, &filter);
+        let got = select(db, rt, map, &filter);
         assert_eq!(got, *expected, "{:?}: {text}", db.dialect());
         assert_eq!(
             got,
-            evaluate(map, &filter),
+            evaluate(rt, &filter),
             "{:?} vs evaluator: {text}",
             db.dialect()
         );
     }
+}
+
+/// All hand-written filter cases.
+fn check_all_cases(db: &mut dyn Db) {
+    check_cases(db, &USER, &USERS, USER_CASES);
+    check_cases(db, &GROUP, &GROUPS, GROUP_CASES);
+    check_cases(db, &THING, &THINGS, THING_CASES);
 }
 
 /// Orders of users by sortBy, with the expected ids.
@@ -380,6 +395,17 @@ fn check_sorts(db: &mut dyn Db) {
         got,
         ["g1", "g2", "g3"],
         "{:?}: groups by members.display",
+        db.dialect()
+    );
+    // Numbers sort as numbers (MySQL's JSON_VALUE yields text, hence the cast).
+    let path = parse_attr_path("age").unwrap();
+    let order = order_by(Some(&path), false, &THING, &THINGS, db.dialect()).unwrap();
+    let sql = format!("SELECT users.id AS id FROM users WHERE users.org_id = ? ORDER BY {order}");
+    let got = db.ids(&sql, &[Some(SqlValue::Text(ORG.to_owned()))]);
+    assert_eq!(
+        got,
+        ["u4", "u2", "u1", "u3"],
+        "{:?}: things by age",
         db.dialect()
     );
 }
@@ -470,6 +496,8 @@ fn literal() -> impl Strategy<Value = CompValue> {
     prop_oneof![
         6 => proptest::sample::select(TEXTS).prop_map(|s| CompValue::String(s.to_owned())),
         1 => any::<bool>().prop_map(CompValue::Bool),
+        1 => proptest::sample::select(&[701_984_i64, 1, -3][..])
+            .prop_map(|n| CompValue::Number(n.into())),
         1 => Just(CompValue::Null),
     ]
 }
@@ -520,8 +548,8 @@ fn check_random(db: &mut dyn Db, cases: u32) {
         let dialect = db.dialect();
         match compile_filter(&filter, &USER, &USERS, dialect) {
             Ok(_) => {
-                let got = select(&mut **db, &USERS, &filter);
-                prop_assert_eq!(got, evaluate(&USERS, &filter), "{:?}", filter);
+                let got = select(&mut **db, &USER, &USERS, &filter);
+                prop_assert_eq!(got, evaluate(&USER, &filter), "{:?}", filter);
             }
             Err(e) => prop_assert_eq!(e.scim_type(), Some("invalidFilter"), "{:?}", filter),
         }
@@ -534,14 +562,8 @@ fn check_random(db: &mut dyn Db, cases: u32) {
 
 #[cfg(feature = "sqlite")]
 #[test]
-fn sqlite_filters_select_the_expected_users() {
-    check_cases(&mut sqlite(), &USERS, USER_CASES);
-}
-
-#[cfg(feature = "sqlite")]
-#[test]
-fn sqlite_filters_select_the_expected_groups() {
-    check_cases(&mut sqlite(), &GROUPS, GROUP_CASES);
+fn sqlite_filters_select_the_expected_resources() {
+    check_all_cases(&mut sqlite());
 }
 
 #[cfg(feature = "sqlite")]
@@ -561,9 +583,9 @@ fn sqlite_agrees_with_the_evaluator_on_random_filters() {
 fn injection_text_stays_in_binds_and_the_table_survives() {
     let mut db = sqlite();
     let filter = parse_filter(r#"displayName eq "x'); DROP TABLE users; --""#).unwrap();
-    assert!(select(&mut db, &USERS, &filter).is_empty());
+    assert!(select(&mut db, &USER, &USERS, &filter).is_empty());
     let all = parse_filter("userName pr").unwrap();
-    assert_eq!(select(&mut db, &USERS, &all).len(), 4);
+    assert_eq!(select(&mut db, &USER, &USERS, &all).len(), 4);
 }
 
 /// The same checks on MariaDB/MySQL, when a server is named.
@@ -587,8 +609,7 @@ fn mysql_agrees_with_expectations_and_the_evaluator() {
     ))
     .unwrap();
     load_fixture(&mut conn);
-    check_cases(&mut conn, &USERS, USER_CASES);
-    check_cases(&mut conn, &GROUPS, GROUP_CASES);
+    check_all_cases(&mut conn);
     check_sorts(&mut conn);
     check_random(&mut conn, 300);
 }

@@ -49,6 +49,9 @@ pub fn users() -> Vec<User> {
                 "displayName": "Babs Jensen",
                 "name": {"formatted": "Ms. Barbara J Jensen III", "givenName": "Barbara", "familyName": "Jensen"},
                 "title": "Tour Guide",
+                // Read by the test resource type `THING` only.
+                "age": 42,
+                "height": 1.75,
                 "active": true,
                 "emails": [
                     {"value": "BJensen@Example.com", "type": "work", "primary": true},
@@ -73,6 +76,7 @@ pub fn users() -> Vec<User> {
             doc: json!({
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE, GATEHOUSE],
                 "userName": "jsmith",
+                "age": 7,
                 "name": {"givenName": "John"},
                 "active": false,
                 "emails": [{"value": "john@other.net", "type": "Home"}],
@@ -94,6 +98,7 @@ pub fn users() -> Vec<User> {
                 "userName": "zed_100%",
                 "displayName": "Zed!",
                 "nickName": "",
+                "height": 1.5,
                 "active": true,
                 "emails": [{"value": "zed@example.com", "primary": false}],
                 "roles": []
@@ -109,6 +114,8 @@ pub fn users() -> Vec<User> {
                 "userName": "Émile",
                 "externalId": "EXT-1",
                 "displayName": "emile",
+                "age": -1,
+                "height": 2,
                 "name": {"familyName": "Zola", "formatted": null},
                 "active": true,
                 "emails": [

@@ -1,0 +1,408 @@
+//! IdP connections as admins manage them: which dialect a connection speaks, how it
+//! authenticates (bearer secrets, or JWTs from a configured issuer), its request limit, and its
+//! secrets. Rotation issues a second secret while the first stays valid; the old one is revoked
+//! when the IdP has switched. Every change is audited in its transaction.
+
+use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Dialect;
+use crate::audit::{self, Actor, AuditEvent};
+use crate::db::orgs::{self, ConnectionChanges, ConnectionRow, NewConnection};
+use crate::db::tokens::{self as token_store, TokenRow};
+use crate::db::{transaction, DbConnection, DbError, RetryClassify};
+use crate::ids::ConnectionId;
+use crate::rbac::{Authorized, ManageConnections};
+use crate::tokens::{self, IssuedToken, TokenKind, TokenRequest};
+
+/// A connection as the admin API shows it (never a secret or a key).
+#[derive(Debug, Clone, Serialize)]
+pub struct ConnectionView {
+    pub id: String,
+    pub name: String,
+    pub dialect: String,
+    pub auth_mode: String,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
+    pub jwks_url: Option<String>,
+    pub has_static_key: bool,
+    pub requests_per_minute: Option<i32>,
+    pub disabled: bool,
+    pub created_at: NaiveDateTime,
+}
+
+impl From<ConnectionRow> for ConnectionView {
+    fn from(row: ConnectionRow) -> Self {
+        ConnectionView {
+            id: row.id,
+            name: row.name,
+            dialect: row.dialect,
+            auth_mode: row.auth_mode,
+            jwt_issuer: row.jwt_issuer,
+            jwt_audience: row.jwt_audience,
+            jwks_url: row.jwks_url,
+            has_static_key: row.jwt_static_key.is_some(),
+            requests_per_minute: row.requests_per_minute,
+            disabled: row.disabled,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// A connection secret's metadata.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecretView {
+    pub id: String,
+    pub name: String,
+    pub created_at: NaiveDateTime,
+    pub expires_at: Option<NaiveDateTime>,
+    pub last_used_at: Option<NaiveDateTime>,
+    pub revoked_at: Option<NaiveDateTime>,
+}
+
+impl From<TokenRow> for SecretView {
+    fn from(t: TokenRow) -> Self {
+        SecretView {
+            id: t.id,
+            name: t.name,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new connection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewConnectionSpec {
+    pub name: String,
+    #[serde(default = "generic")]
+    pub dialect: String,
+    pub requests_per_minute: Option<i32>,
+}
+
+fn generic() -> String {
+    "generic".into()
+}
+
+/// Changes to a connection; absent fields stay as they are, `null` clears an optional one.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionUpdate {
+    pub name: Option<String>,
+    pub dialect: Option<String>,
+    pub auth_mode: Option<String>,
+    #[serde(default, with = "double_option")]
+    pub jwt_issuer: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    pub jwt_audience: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    pub jwks_url: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    pub jwt_static_key: Option<Option<String>>,
+    #[serde(default, with = "double_option")]
+    pub requests_per_minute: Option<Option<i32>>,
+    pub disabled: Option<bool>,
+}
+
+/// `Option<Option<T>>` where a missing field is `None` and `null` is `Some(None)`.
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+    where
+        T: Deserialize<'de>,
+        D: Deserializer<'de>,
+    {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no such connection or secret")]
+    NotFound,
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for ConnectionError {
+    fn from(e: diesel::result::Error) -> Self {
+        ConnectionError::Db(e.into())
+    }
+}
+
+impl RetryClassify for ConnectionError {
+    fn is_retryable(&self) -> bool {
+        matches!(self, ConnectionError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
+    }
+}
+
+fn validate_dialect(name: &str) -> Result<(), ConnectionError> {
+    if Dialect::from_stored(name).as_str() == name {
+        Ok(())
+    } else {
+        Err(ConnectionError::Invalid(format!(
+            "dialect must be generic, okta or entra, not {name:?}"
+        )))
+    }
+}
+
+fn validate_rate(rpm: Option<i32>) -> Result<(), ConnectionError> {
+    match rpm {
+        Some(n) if !(1..=1_000_000).contains(&n) => Err(ConnectionError::Invalid(
+            "requests_per_minute must be between 1 and 1000000".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn audit(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    action: &str,
+    target: &str,
+    details: serde_json::Value,
+) -> Result<(), ConnectionError> {
+    let actor = Actor::User(auth.user_id.to_string());
+    audit::record(
+        conn,
+        AuditEvent {
+            org_id: &auth.org_id,
+            actor: &actor,
+            action,
+            target_kind: "idp_connection",
+            target_id: target,
+            details,
+        },
+    )?;
+    Ok(())
+}
+
+/// Creates a connection and its first secret (shown once).
+pub fn create(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    spec: &NewConnectionSpec,
+) -> Result<(ConnectionView, IssuedToken), ConnectionError> {
+    let name = spec.name.trim();
+    if name.is_empty() || name.chars().count() > 255 {
+        return Err(ConnectionError::Invalid(
+            "name must be 1 to 255 characters".into(),
+        ));
+    }
+    validate_dialect(&spec.dialect)?;
+    validate_rate(spec.requests_per_minute)?;
+    transaction(conn, |conn| {
+        let id = ConnectionId::new();
+        orgs::insert_connection(
+            conn,
+            &NewConnection {
+                id: &id,
+                org_id: &auth.org_id,
+                name,
+                dialect: &spec.dialect,
+            },
+        )?;
+        if spec.requests_per_minute.is_some() {
+            let changes = ConnectionChanges {
+                requests_per_minute: Some(spec.requests_per_minute),
+                ..Default::default()
+            };
+            orgs::update_connection(conn, auth.org_id.as_str(), id.as_str(), &changes)?;
+        }
+        let secret = issue(conn, auth, id.as_str(), "initial secret")?;
+        audit(
+            conn,
+            auth,
+            "idp_connection.created",
+            id.as_str(),
+            json!({ "name": name, "dialect": spec.dialect }),
+        )?;
+        let row = find(conn, auth, id.as_str())?;
+        Ok((row.into(), secret))
+    })
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+) -> Result<Vec<ConnectionView>, ConnectionError> {
+    Ok(orgs::list_connections(conn, auth.org_id.as_str())?
+        .into_iter()
+        .map(Into::into)
+        .collect())
+}
+
+pub fn get(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+) -> Result<ConnectionView, ConnectionError> {
+    find(conn, auth, id).map(Into::into)
+}
+
+/// Applies changes; a connection switched to JWT must name its issuer, audience and keys.
+pub fn update(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+    update: &ConnectionUpdate,
+) -> Result<ConnectionView, ConnectionError> {
+    if let Some(d) = &update.dialect {
+        validate_dialect(d)?;
+    }
+    if let Some(mode) = &update.auth_mode {
+        if mode != "bearer" && mode != "jwt" {
+            return Err(ConnectionError::Invalid(format!(
+                "auth_mode must be bearer or jwt, not {mode:?}"
+            )));
+        }
+    }
+    if let Some(Some(url)) = &update.jwks_url {
+        validate_jwks_url(url)?;
+    }
+    validate_rate(update.requests_per_minute.flatten())?;
+    transaction(conn, |conn| {
+        find(conn, auth, id)?;
+        let changes = ConnectionChanges {
+            name: update.name.clone(),
+            dialect: update.dialect.clone(),
+            auth_mode: update.auth_mode.clone(),
+            jwt_issuer: update.jwt_issuer.clone(),
+            jwt_audience: update.jwt_audience.clone(),
+            jwks_url: update.jwks_url.clone(),
+            jwt_static_key: update.jwt_static_key.clone(),
+            requests_per_minute: update.requests_per_minute,
+            disabled: update.disabled,
+        };
+        orgs::update_connection(conn, auth.org_id.as_str(), id, &changes)?;
+        let row = find(conn, auth, id)?;
+        if row.auth_mode == "jwt"
+            && (row.jwt_issuer.is_none()
+                || row.jwt_audience.is_none()
+                || (row.jwks_url.is_none() && row.jwt_static_key.is_none()))
+        {
+            return Err(ConnectionError::Invalid(
+                "a jwt connection needs jwt_issuer, jwt_audience and jwks_url or jwt_static_key"
+                    .into(),
+            ));
+        }
+        audit(
+            conn,
+            auth,
+            "idp_connection.updated",
+            id,
+            json!({ "dialect": row.dialect, "auth_mode": row.auth_mode, "disabled": row.disabled,
+                    "requests_per_minute": row.requests_per_minute }),
+        )?;
+        Ok(row.into())
+    })
+}
+
+/// A JWKS must come over TLS, except from this machine (tests, sidecars).
+fn validate_jwks_url(url: &str) -> Result<(), ConnectionError> {
+    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
+    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
+        Ok(())
+    } else {
+        Err(ConnectionError::Invalid(
+            "jwks_url must be an https:// URL".into(),
+        ))
+    }
+}
+
+/// Issues another secret for a connection (rotation: the existing ones stay valid).
+pub fn rotate_secret(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+) -> Result<IssuedToken, ConnectionError> {
+    transaction(conn, |conn| {
+        find(conn, auth, id)?;
+        let secret = issue(conn, auth, id, "rotated secret")?;
+        audit(
+            conn,
+            auth,
+            "idp_connection.secret_issued",
+            id,
+            json!({ "secret_id": secret.id }),
+        )?;
+        Ok(secret)
+    })
+}
+
+pub fn list_secrets(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+) -> Result<Vec<SecretView>, ConnectionError> {
+    find(conn, auth, id)?;
+    Ok(
+        token_store::tokens_of_subject(conn, auth.org_id.as_str(), id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    )
+}
+
+/// Revokes one secret of a connection; it stops working at once.
+pub fn revoke_secret(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+    secret_id: &str,
+) -> Result<(), ConnectionError> {
+    transaction(conn, |conn| {
+        find(conn, auth, id)?;
+        if !token_store::revoke(
+            conn,
+            auth.org_id.as_str(),
+            id,
+            secret_id,
+            crate::clock::now(),
+        )? {
+            return Err(ConnectionError::NotFound);
+        }
+        audit(
+            conn,
+            auth,
+            "idp_connection.secret_revoked",
+            id,
+            json!({ "secret_id": secret_id }),
+        )?;
+        Ok(())
+    })
+}
+
+fn issue(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+    name: &str,
+) -> Result<IssuedToken, ConnectionError> {
+    Ok(tokens::issue(
+        conn,
+        &TokenRequest {
+            org_id: &auth.org_id,
+            kind: TokenKind::ScimConnection,
+            subject_id: id,
+            name,
+            created_by: Some(auth.user_id.as_str()),
+            expires_at: None,
+        },
+    )?)
+}
+
+fn find(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageConnections>,
+    id: &str,
+) -> Result<ConnectionRow, ConnectionError> {
+    orgs::find_connection(conn, auth.org_id.as_str(), id)?.ok_or(ConnectionError::NotFound)
+}
