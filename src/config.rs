@@ -31,6 +31,14 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         "GATEHOUSE_SCIM_REQUESTS_PER_MINUTE",
         &["scim", "requests_per_minute"],
     ),
+    (
+        "GATEHOUSE_SCIM_BULK_MAX_OPERATIONS",
+        &["scim", "bulk_max_operations"],
+    ),
+    (
+        "GATEHOUSE_SCIM_BULK_MAX_PAYLOAD_BYTES",
+        &["scim", "bulk_max_payload_bytes"],
+    ),
 ];
 
 #[derive(Debug, Clone, Deserialize)]

@@ -314,3 +314,39 @@ async fn readiness_follows_the_database_and_recovers_without_a_restart() {
     }
     assert_eq!(app.get("/Users").await.status(), 200);
 }
+
+#[actix_web::test]
+async fn an_unsupported_method_is_405_with_allow_and_a_scim_error() {
+    let app = spawn_app().await;
+    for (method, path, allow) in [
+        (reqwest::Method::POST, "/ServiceProviderConfig", "GET"),
+        (reqwest::Method::DELETE, "/Schemas", "GET"),
+        (reqwest::Method::PUT, "/Users", "GET, POST"),
+        (reqwest::Method::GET, "/Users/.search", "POST"),
+        (
+            reqwest::Method::POST,
+            "/Groups/some-id",
+            "GET, PUT, PATCH, DELETE",
+        ),
+    ] {
+        let res = app.scim_request(method.clone(), path, None).await;
+        assert_eq!(res.status(), 405, "{method} {path}");
+        assert_eq!(res.headers()["allow"], allow);
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "405");
+    }
+}
+
+#[actix_web::test]
+async fn a_search_at_the_server_root_is_501_not_implemented() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/.search",
+            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] }),
+        )
+        .await;
+    assert_eq!(res.status(), 501);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "501");
+}

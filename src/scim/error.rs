@@ -37,6 +37,9 @@ pub enum ScimError {
     /// 413: the request exceeds `maxOperations` or `maxPayloadSize`.
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// 501: an optional feature the service does not offer (RFC 7644 §3.12).
+    #[error("{0}")]
+    NotImplemented(String),
 }
 
 impl ScimError {
@@ -54,6 +57,7 @@ impl ScimError {
             ScimError::NotFound(_) => 404,
             ScimError::PreconditionFailed(_) => 412,
             ScimError::PayloadTooLarge(_) => 413,
+            ScimError::NotImplemented(_) => 501,
         }
     }
 
@@ -70,7 +74,8 @@ impl ScimError {
             ScimError::InvalidValue(_) => Some("invalidValue"),
             ScimError::NotFound(_)
             | ScimError::PreconditionFailed(_)
-            | ScimError::PayloadTooLarge(_) => None,
+            | ScimError::PayloadTooLarge(_)
+            | ScimError::NotImplemented(_) => None,
         }
     }
 
@@ -87,7 +92,8 @@ impl ScimError {
             | ScimError::InvalidValue(d)
             | ScimError::NotFound(d)
             | ScimError::PreconditionFailed(d)
-            | ScimError::PayloadTooLarge(d) => d,
+            | ScimError::PayloadTooLarge(d)
+            | ScimError::NotImplemented(d) => d,
         }
     }
 

@@ -19,6 +19,9 @@ pub enum ScimFailure {
     /// 401 with `WWW-Authenticate: Bearer`.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 405 with `Allow`: the path exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: &'static str },
     /// 429 with `Retry-After` (seconds).
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
@@ -76,6 +79,7 @@ impl ResponseError for ScimFailure {
                 StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST)
             }
             ScimFailure::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ScimFailure::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ScimFailure::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ScimFailure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ScimFailure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -91,6 +95,10 @@ impl ResponseError for ScimFailure {
             ScimFailure::Unauthorized(detail) => {
                 res.insert_header(("WWW-Authenticate", "Bearer realm=\"gatehouse\""));
                 Self::body(status, None, detail)
+            }
+            ScimFailure::MethodNotAllowed { allow } => {
+                res.insert_header(("Allow", *allow));
+                Self::body(status, None, &format!("this endpoint accepts {allow}"))
             }
             ScimFailure::TooManyRequests { retry_after_secs } => {
                 res.insert_header(("Retry-After", retry_after_secs.to_string()));

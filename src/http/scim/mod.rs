@@ -15,42 +15,57 @@ use crate::scim::ScimError;
 use error::{ScimFailure, SCIM_CONTENT_TYPE};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route(
-        "/ServiceProviderConfig",
-        web::get().to(service_provider_config),
+    cfg.service(
+        resource("/ServiceProviderConfig", "GET").route(web::get().to(service_provider_config)),
     )
-    .route("/ResourceTypes", web::get().to(resource_types))
-    .route("/ResourceTypes/{id}", web::get().to(resource_type))
-    .route("/Schemas", web::get().to(schemas))
-    .route("/Schemas/{id}", web::get().to(schema_by_id))
+    .service(resource("/ResourceTypes", "GET").route(web::get().to(resource_types)))
+    .service(resource("/ResourceTypes/{id}", "GET").route(web::get().to(resource_type)))
+    .service(resource("/Schemas", "GET").route(web::get().to(schemas)))
+    .service(resource("/Schemas/{id}", "GET").route(web::get().to(schema_by_id)))
+    // RFC 7644 §3.4.2.1 makes queries at the server root optional: 501, so clients know.
+    .service(resource("/.search", "POST").route(web::post().to(root_search)))
     .service(
-        web::resource("/Users")
+        resource("/Users", "GET, POST")
             .route(web::get().to(users::list))
             .route(web::post().to(users::create)),
     )
-    .route("/Users/.search", web::post().to(users::search))
+    .service(resource("/Users/.search", "POST").route(web::post().to(users::search)))
     .service(
-        web::resource("/Users/{id}")
+        resource("/Users/{id}", "GET, PUT, PATCH, DELETE")
             .route(web::get().to(users::get))
             .route(web::put().to(users::replace))
             .route(web::patch().to(users::patch))
             .route(web::delete().to(users::delete)),
     )
     .service(
-        web::resource("/Groups")
+        resource("/Groups", "GET, POST")
             .route(web::get().to(groups::list))
             .route(web::post().to(groups::create)),
     )
-    .route("/Groups/.search", web::post().to(groups::search))
+    .service(resource("/Groups/.search", "POST").route(web::post().to(groups::search)))
     .service(
-        web::resource("/Groups/{id}")
+        resource("/Groups/{id}", "GET, PUT, PATCH, DELETE")
             .route(web::get().to(groups::get))
             .route(web::put().to(groups::replace))
             .route(web::patch().to(groups::patch))
             .route(web::delete().to(groups::delete)),
     )
-    .route("/Bulk", web::post().to(bulk::bulk))
+    .service(resource("/Bulk", "POST").route(web::post().to(bulk::bulk)))
     .default_service(web::to(unknown_endpoint));
+}
+
+/// A SCIM resource path whose other methods get 405 with `Allow` and a SCIM error body.
+fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move |_caller: ScimCaller| async move {
+        Err::<HttpResponse, _>(ScimFailure::MethodNotAllowed { allow })
+    }))
+}
+
+async fn root_search(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
+    Err(ScimError::NotImplemented(
+        "searching across resource types is not supported: POST to /Users/.search or /Groups/.search".into(),
+    )
+    .into())
 }
 
 fn scim_json(body: Value) -> HttpResponse {

@@ -115,6 +115,11 @@ impl Ctx<'_> {
             )));
         };
         for (key, v) in obj {
+            // Clients that serialise the extension as a model include its own `schemas`; it
+            // says nothing the URN key doesn't, and the server maintains `schemas` itself.
+            if key.eq_ignore_ascii_case("schemas") {
+                continue;
+            }
             let path = parse_path(key)?;
             self.path(doc, &qualify(path, ext.schema.id)?, Some(v))?;
         }

@@ -392,3 +392,24 @@ fn patch_entra_creates_primary_work_mail() {
         json!([{ "type": "work", "primary": true, "value": "bjensen@example.com" }])
     );
 }
+
+#[test]
+fn patch_whole_extension_value_may_carry_its_own_schemas() {
+    // Clients that serialise an extension as a model send its `schemas` inside it.
+    let (patched, changed) = run(
+        &user(),
+        json!([{
+            "op": "add",
+            "path": ENTERPRISE,
+            "value": { "schemas": [ENTERPRISE], "employeeNumber": "7", "manager": { "value": "m" } }
+        }]),
+        &USER,
+    )
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    assert!(changed);
+    assert_eq!(
+        patched[ENTERPRISE],
+        json!({ "employeeNumber": "7", "manager": { "value": "m" } })
+    );
+    assert_eq!(patched["schemas"], json!([CORE_USER, ENTERPRISE]));
+}
