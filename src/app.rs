@@ -5,12 +5,16 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::dev::Server;
-use actix_web::{middleware, web, App, HttpServer};
+use actix_http::{HttpService, KeepAlive, Protocol};
+use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
+use actix_web::dev::{AppConfig, Server};
+use actix_web::{middleware, web, App};
+use tokio::net::TcpStream;
 
 use crate::bootstrap::{bootstrap_if_empty, BootstrapOutput, BootstrapRequest};
 use crate::config::Settings;
 use crate::db::{self, PoolSettings};
+use crate::http::request_target::RewriteTargets;
 use crate::http::{self, AppState};
 
 /// A built, not yet awaited, server.
@@ -51,6 +55,7 @@ impl Application {
             pool,
             settings: Arc::new(settings),
             base_url,
+            limiter: Default::default(),
         };
 
         let bootstrap = {
@@ -97,19 +102,45 @@ fn serve(listener: TcpListener, state: AppState) -> Result<Server, String> {
     };
     let max_body = state.settings.http.max_body_bytes;
     let data = web::Data::new(state);
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .app_data(web::PayloadConfig::new(max_body))
-            .app_data(web::JsonConfig::default().limit(max_body))
-            .wrap(middleware::from_fn(http::request_context))
-            .wrap(tracing_actix_web::TracingLogger::default())
-            .configure(http::configure)
-    })
-    .workers(workers)
-    .shutdown_timeout(20)
-    .listen(listener)
-    .map_err(|e| format!("cannot serve: {e}"))?
-    .run();
+    let local_addr = listener
+        .local_addr()
+        .map_err(|e| format!("cannot serve: {e}"))?;
+    // What `HttpServer::listen` does, except that each connection is read through
+    // `RewriteTargets`: `HttpServer` only takes listeners, not a wrapper around the stream.
+    let builder = Server::build();
+    let shutdown = builder.graceful_shutdown_signal();
+    let server = builder
+        .workers(workers)
+        .shutdown_timeout(20)
+        .listen("gatehouse-http", listener, move || {
+            let app = App::new()
+                .app_data(data.clone())
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::JsonConfig::default().limit(max_body))
+                .wrap(middleware::from_fn(http::request_context))
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(http::configure)
+                .into_factory()
+                .map_err(|e: actix_web::Error| e.error_response());
+            let shutdown = shutdown.clone();
+            let service = HttpService::build()
+                .graceful_shutdown_signal(move || {
+                    let shutdown = shutdown.clone();
+                    async move { shutdown.notified().await }
+                })
+                .keep_alive(KeepAlive::default())
+                .client_request_timeout(Duration::from_secs(5))
+                .client_disconnect_timeout(Duration::from_secs(1))
+                .h1_allow_half_closed(true)
+                .local_addr(local_addr)
+                .finish(map_config(app, |_| AppConfig::default()));
+            fn_service(|io: TcpStream| async move {
+                let peer_addr = io.peer_addr().ok();
+                Ok((RewriteTargets::new(io), Protocol::Http1, peer_addr))
+            })
+            .and_then(service)
+        })
+        .map_err(|e| format!("cannot serve: {e}"))?
+        .run();
     Ok(server)
 }

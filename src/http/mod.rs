@@ -5,7 +5,9 @@ pub mod api;
 mod auth;
 mod context;
 mod health;
+pub(crate) mod request_target;
 pub mod scim;
+pub mod throttle;
 
 pub use auth::{AdminCaller, ScimCaller};
 pub use context::request_context;
@@ -23,6 +25,7 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Arc<Settings>,
     pub base_url: String,
+    pub limiter: throttle::RateLimiter,
 }
 
 impl AppState {
