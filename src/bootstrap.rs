@@ -92,6 +92,10 @@ pub fn bootstrap(
         let doc = json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
             "userName": email,
+            // Named for what it is; IdP clients (Okta's first check among them) expect every
+            // listed user to carry a given and a family name.
+            "name": { "givenName": "Bootstrap", "familyName": "Administrator", "formatted": "Bootstrap Administrator" },
+            "displayName": "Bootstrap Administrator",
             "emails": [{ "value": email, "type": "work", "primary": true }],
             "active": true,
         });

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 
-use super::{check_if_match, listing, not_found, render, Caller, DirectoryError};
+use super::{check_if_match, listing, not_found, render, Caller, DirectoryError, Resource};
 use crate::audit::{self, AuditEvent};
 use crate::db::filter_sql::{Compiled, SqlValue};
 use crate::db::groups::{self as store, GroupColumns, GroupRow};
@@ -18,13 +18,6 @@ use crate::scim::patch::{apply_patch, split_member_ops, MemberChange, MemberRef,
 use crate::scim::resource::prepare_write;
 use crate::scim::schema::GROUP;
 use crate::scim::ScimError;
-
-/// A group resource, rendered.
-#[derive(Debug, Clone)]
-pub struct GroupResource {
-    pub resource: Value,
-    pub version: i64,
-}
 
 /// What a member change did, for the audit trail.
 #[derive(Debug, Default)]
@@ -38,7 +31,7 @@ pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
     body: Value,
-) -> Result<GroupResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let (doc, members) = prepare_document(caller.dialect.resource(&GROUP, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
@@ -81,7 +74,7 @@ pub fn get(
     caller: &Caller,
     id: &str,
     with_members: bool,
-) -> Result<GroupResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     load(conn, caller, id, with_members)
 }
 
@@ -93,7 +86,7 @@ pub fn replace(
     body: Value,
     if_match: Option<&str>,
     with_members: bool,
-) -> Result<GroupResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let (doc, members) = prepare_document(caller.dialect.resource(&GROUP, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
@@ -115,7 +108,7 @@ pub fn patch(
     ops: Vec<PatchOp>,
     if_match: Option<&str>,
     with_members: bool,
-) -> Result<GroupResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let (member_changes, doc_ops) = split_member_ops(caller.dialect.patch_ops(&GROUP, ops))?;
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
@@ -387,7 +380,7 @@ fn load(
     caller: &Caller,
     id: &str,
     with_members: bool,
-) -> Result<GroupResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let row = find(conn, caller, id)?;
     let members = if with_members {
         store::members_of(conn, &[id])?
@@ -395,7 +388,7 @@ fn load(
         Vec::new()
     };
     let refs: Vec<_> = members.iter().collect();
-    Ok(GroupResource {
+    Ok(Resource {
         resource: render::group(
             &row,
             with_members.then_some(refs.as_slice()),

@@ -17,6 +17,13 @@ use crate::idp::Dialect;
 use crate::ids::OrgId;
 use crate::scim::ScimError;
 
+/// A SCIM resource as rendered after an operation, with the version its ETag names.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub resource: serde_json::Value,
+    pub version: i64,
+}
+
 /// Who is acting on the directory, for scoping and audit.
 #[derive(Debug, Clone)]
 pub struct Caller {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use super::{check_if_match, listing, not_found, render, Caller, DirectoryError};
+use super::{check_if_match, listing, not_found, render, Caller, DirectoryError, Resource};
 use crate::audit::{self, AuditEvent};
 use crate::db::groups as group_store;
 use crate::db::users::{self as store, EmailColumns, UserColumns, UserGovernance, UserRow};
@@ -16,19 +16,12 @@ use crate::scim::ScimError;
 /// The role a user gets until role mapping assigns one (the roles issue refines this).
 const DEFAULT_ROLE: &str = "member";
 
-/// A user resource as stored, rendered with its derived attributes.
-#[derive(Debug, Clone)]
-pub struct UserResource {
-    pub resource: Value,
-    pub version: i64,
-}
-
 /// POST /Users.
 pub fn create(
     conn: &mut DbConnection,
     caller: &Caller,
     body: Value,
-) -> Result<UserResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let mut doc = prepare_document(caller.dialect.resource(&USER, body))?;
     // A new user is active unless the IdP says otherwise; storing it makes `active` explicit in
     // every read (Okta's first check expects it).
@@ -64,11 +57,7 @@ pub fn create(
 }
 
 /// GET /Users/{id}.
-pub fn get(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &str,
-) -> Result<UserResource, DirectoryError> {
+pub fn get(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Resource, DirectoryError> {
     load(conn, caller, id)
 }
 
@@ -79,7 +68,7 @@ pub fn replace(
     id: &str,
     body: Value,
     if_match: Option<&str>,
-) -> Result<UserResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let doc = prepare_document(caller.dialect.resource(&USER, body))?;
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
@@ -107,7 +96,7 @@ pub fn patch(
     id: &str,
     ops: Vec<PatchOp>,
     if_match: Option<&str>,
-) -> Result<UserResource, DirectoryError> {
+) -> Result<Resource, DirectoryError> {
     let ops = caller.dialect.patch_ops(&USER, ops);
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
@@ -218,15 +207,11 @@ fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<UserRow, D
     store::find_user(conn, caller.org_id.as_str(), id)?.ok_or_else(|| not_found("User", id).into())
 }
 
-fn load(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    id: &str,
-) -> Result<UserResource, DirectoryError> {
+fn load(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Resource, DirectoryError> {
     let row = find(conn, caller, id)?;
     let groups = group_store::groups_of(conn, &[id])?;
     let refs: Vec<_> = groups.iter().collect();
-    Ok(UserResource {
+    Ok(Resource {
         resource: render::user(&row, &refs, &caller.scim_base),
         version: row.version,
     })

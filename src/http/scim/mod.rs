@@ -4,6 +4,7 @@ mod bulk;
 pub mod error;
 mod groups;
 mod params;
+mod resources;
 mod users;
 
 use actix_web::{web, HttpResponse};
@@ -13,6 +14,8 @@ use crate::http::{AppState, ScimCaller};
 use crate::scim::schema;
 use crate::scim::ScimError;
 use error::{ScimFailure, SCIM_CONTENT_TYPE};
+use groups::Groups;
+use users::Users;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -26,29 +29,29 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/.search", "POST").route(web::post().to(root_search)))
     .service(
         resource("/Users", "GET, POST")
-            .route(web::get().to(users::list))
-            .route(web::post().to(users::create)),
+            .route(web::get().to(resources::list::<Users>))
+            .route(web::post().to(resources::create::<Users>)),
     )
-    .service(resource("/Users/.search", "POST").route(web::post().to(users::search)))
+    .service(resource("/Users/.search", "POST").route(web::post().to(resources::search::<Users>)))
     .service(
         resource("/Users/{id}", "GET, PUT, PATCH, DELETE")
-            .route(web::get().to(users::get))
-            .route(web::put().to(users::replace))
-            .route(web::patch().to(users::patch))
-            .route(web::delete().to(users::delete)),
+            .route(web::get().to(resources::get::<Users>))
+            .route(web::put().to(resources::replace::<Users>))
+            .route(web::patch().to(resources::patch::<Users>))
+            .route(web::delete().to(resources::delete::<Users>)),
     )
     .service(
         resource("/Groups", "GET, POST")
-            .route(web::get().to(groups::list))
-            .route(web::post().to(groups::create)),
+            .route(web::get().to(resources::list::<Groups>))
+            .route(web::post().to(resources::create::<Groups>)),
     )
-    .service(resource("/Groups/.search", "POST").route(web::post().to(groups::search)))
+    .service(resource("/Groups/.search", "POST").route(web::post().to(resources::search::<Groups>)))
     .service(
         resource("/Groups/{id}", "GET, PUT, PATCH, DELETE")
-            .route(web::get().to(groups::get))
-            .route(web::put().to(groups::replace))
-            .route(web::patch().to(groups::patch))
-            .route(web::delete().to(groups::delete)),
+            .route(web::get().to(resources::get::<Groups>))
+            .route(web::put().to(resources::replace::<Groups>))
+            .route(web::patch().to(resources::patch::<Groups>))
+            .route(web::delete().to(resources::delete::<Groups>)),
     )
     .service(resource("/Bulk", "POST").route(web::post().to(bulk::bulk)))
     .default_service(web::to(unknown_endpoint));
