@@ -223,3 +223,329 @@ pub fn user_body(user_name: &str) -> Value {
 pub fn id_of(resource: &Value) -> String {
     resource["id"].as_str().unwrap().to_owned()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the SCIM protocol suites (scim_*.rs).
+// ---------------------------------------------------------------------------------------------
+
+pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
+pub const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+pub const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A response read whole: status, headers and the body as JSON (`Null` when empty, a JSON
+/// string holding the text when it is not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Reply {
+    pub async fn read(res: Response) -> Reply {
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.clone()))
+        };
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// A header as text ("" when absent).
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// Asserts the status, showing the body when it differs; returns self for chaining.
+    pub fn expect(self, status: u16) -> Reply {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a SCIM error response (RFC 7644 §3.12): the status, `application/scim+json`,
+    /// the Error schema, `status` as a string, a non-empty `detail` and, when given, `scimType`.
+    pub fn expect_error(self, status: u16, scim_type: Option<&str>) -> Reply {
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        assert!(
+            self.header("content-type")
+                .starts_with("application/scim+json"),
+            "content type of a {status} error: {:?}; body: {}",
+            self.header("content-type"),
+            self.text
+        );
+        assert_eq!(
+            self.body["schemas"],
+            serde_json::json!([ERROR_SCHEMA]),
+            "{}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status.to_string(), "{}", self.text);
+        assert!(
+            self.body["detail"]
+                .as_str()
+                .is_some_and(|d| !d.trim().is_empty()),
+            "a detail: {}",
+            self.text
+        );
+        if let Some(kind) = scim_type {
+            assert_eq!(self.body["scimType"], kind, "scimType; body: {}", self.text);
+        }
+        self
+    }
+}
+
+/// A PatchOp request body (RFC 7644 §3.5.2) around the given operations.
+pub fn patch_body(ops: Value) -> Value {
+    serde_json::json!({ "schemas": [PATCH_OP], "Operations": ops })
+}
+
+/// A query string (with the leading `?`), each value percent-encoded.
+pub fn query(pairs: &[(&str, &str)]) -> String {
+    format!("?{}", serde_urlencoded::to_string(pairs).unwrap())
+}
+
+/// `?filter=…`, encoded.
+pub fn filter_query(filter: &str) -> String {
+    query(&[("filter", filter)])
+}
+
+/// The ids of the resources of a ListResponse, in order.
+pub fn ids_in(list: &Value) -> Vec<String> {
+    list["Resources"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a ListResponse: {list}"))
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+impl TestApp {
+    /// Any SCIM request with extra headers, read whole.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.scim, path))
+            .bearer_auth(&self.creds.scim_token);
+        if let Some(body) = body {
+            req = req.header("Content-Type", SCIM_JSON).body(body.to_string());
+        }
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Reply::read(req.send().await.expect("request sent")).await
+    }
+
+    /// A SCIM request with a raw body and content type of the caller's choosing.
+    pub async fn send_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.scim, path))
+            .bearer_auth(&self.creds.scim_token)
+            .body(body.to_owned());
+        if let Some(ct) = content_type {
+            req = req.header("Content-Type", ct);
+        }
+        Reply::read(req.send().await.expect("request sent")).await
+    }
+
+    /// GET, read whole.
+    pub async fn get_reply(&self, path: &str) -> Reply {
+        self.send(Method::GET, path, None, &[]).await
+    }
+
+    /// GET that must answer 200; the body.
+    pub async fn get_ok(&self, path: &str) -> Value {
+        self.get_reply(path).await.expect(200).body
+    }
+
+    pub async fn post_reply(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::POST, path, Some(body), &[]).await
+    }
+
+    pub async fn put_reply(&self, path: &str, body: Value) -> Reply {
+        self.send(Method::PUT, path, Some(body), &[]).await
+    }
+
+    /// PATCH with the given operations, read whole.
+    pub async fn patch_ops(&self, path: &str, ops: Value) -> Reply {
+        self.send(Method::PATCH, path, Some(patch_body(ops)), &[])
+            .await
+    }
+
+    pub async fn delete_reply(&self, path: &str) -> Reply {
+        self.send(Method::DELETE, path, None, &[]).await
+    }
+
+    /// Creates a user from a whole body and returns its resource.
+    pub async fn create_user_from(&self, body: Value) -> Value {
+        self.post_reply("/Users", body).await.expect(201).body
+    }
+
+    /// POST `/{resource}/.search` with a SearchRequest made of `params` plus the schema.
+    pub async fn search(&self, resource: &str, params: Value) -> Reply {
+        let mut body = params;
+        body["schemas"] = serde_json::json!([SEARCH_REQUEST]);
+        self.post_reply(&format!("/{resource}/.search"), body).await
+    }
+
+    /// The ids of the users matching a filter (GET, one page of up to 200).
+    pub async fn user_ids_where(&self, filter: &str) -> Vec<String> {
+        let list = self
+            .get_ok(&format!("/Users{}&count=200", filter_query(filter)))
+            .await;
+        ids_in(&list)
+    }
+
+    /// The ids of the groups matching a filter.
+    pub async fn group_ids_where(&self, filter: &str) -> Vec<String> {
+        let list = self
+            .get_ok(&format!("/Groups{}&count=200", filter_query(filter)))
+            .await;
+        ids_in(&list)
+    }
+
+    /// A second organization on the same database, with its own SCIM token.
+    pub fn other_organization(&self, domain: &str) -> BootstrapOutput {
+        use gatehouse::bootstrap::{bootstrap, BootstrapRequest};
+        let factory = gatehouse::db::ConnectionFactory::new(&self.database.url).unwrap();
+        let mut conn = factory.open().unwrap();
+        bootstrap(
+            &mut conn,
+            &BootstrapRequest {
+                org_name: format!("Org {domain}"),
+                domain: domain.into(),
+                admin_email: format!("root@{domain}"),
+            },
+            &self.address,
+        )
+        .unwrap()
+    }
+
+    /// A SCIM request made with another token.
+    pub async fn send_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.scim, path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            req = req.header("Content-Type", SCIM_JSON).body(body.to_string());
+        }
+        Reply::read(req.send().await.expect("request sent")).await
+    }
+}
+
+/// A group body with the given members.
+pub fn group_body(name: &str, members: &[&str]) -> Value {
+    let members: Vec<Value> = members
+        .iter()
+        .map(|m| serde_json::json!({ "value": m }))
+        .collect();
+    serde_json::json!({
+        "schemas": [GROUP_SCHEMA],
+        "displayName": name,
+        "members": members,
+    })
+}
+
+/// The member ids of a group resource, sorted.
+pub fn member_ids(group: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = group["members"]
+        .as_array()
+        .map(|m| {
+            m.iter()
+                .map(|x| x["value"].as_str().unwrap().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// Sorted copies of ids, for set comparisons.
+pub fn sorted(ids: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = ids.iter().map(|s| (*s).to_owned()).collect();
+    v.sort();
+    v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers for the IdP replay suites (idp_replays.rs).
+// ---------------------------------------------------------------------------------------------
+
+/// A connection created through the admin API: its id, first secret and the SCIM base URL the
+/// API reported for it.
+#[derive(Debug, Clone)]
+pub struct IdpConnection {
+    pub id: String,
+    pub secret: String,
+    pub scim_base_url: String,
+}
+
+impl TestApp {
+    /// Creates an IdP connection speaking `dialect` (`generic`, `okta` or `entra`) with the
+    /// super admin's token, as an admin following docs/okta.md or docs/entra.md would.
+    pub async fn create_idp_connection(&self, name: &str, dialect: &str) -> IdpConnection {
+        let res = self
+            .client
+            .post(format!("{}/api/v1/idp-connections", self.address))
+            .bearer_auth(&self.creds.admin_token)
+            .json(&serde_json::json!({ "name": name, "dialect": dialect }))
+            .send()
+            .await
+            .expect("request sent");
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(status, 201, "creating a {dialect} connection: {text}");
+        let created: Value = serde_json::from_str(&text).unwrap();
+        IdpConnection {
+            id: created["connection"]["id"].as_str().unwrap().to_owned(),
+            secret: created["secret"]["token"].as_str().unwrap().to_owned(),
+            scim_base_url: created["scim_base_url"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
+}
