@@ -56,6 +56,7 @@ impl Application {
             settings: Arc::new(settings),
             base_url,
             limiter: Default::default(),
+            jwt: Default::default(),
         };
 
         let bootstrap = {

@@ -286,3 +286,120 @@ async fn another_organizations_admin_cannot_see_a_connection() {
     .await;
     assert_eq!(res.status(), 404);
 }
+
+/// Serves a fixed JWKS on a loopback port, like an IdP's key endpoint.
+async fn serve_jwks() -> String {
+    let body = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/jwt/jwks_initial.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = actix_web::HttpServer::new(move || {
+        let body = body.clone();
+        actix_web::App::new().route(
+            "/keys",
+            actix_web::web::get().to(move || {
+                let body = body.clone();
+                async move {
+                    actix_web::HttpResponse::Ok()
+                        .content_type("application/json")
+                        .body(body)
+                }
+            }),
+        )
+    })
+    .workers(1)
+    .listen(listener)
+    .unwrap()
+    .run();
+    actix_web::rt::spawn(server);
+    format!("http://127.0.0.1:{port}/keys")
+}
+
+fn signed_jwt(issuer: &str, audience: &str, exp_in: i64) -> String {
+    let pem = std::fs::read(format!(
+        "{}/tests/fixtures/jwt/rsa_a.pem",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    header.kid = Some("rsa-a".into());
+    let now = chrono::Utc::now().timestamp();
+    let claims = json!({ "iss": issuer, "aud": audience, "sub": "provisioner", "iat": now, "exp": now + exp_in });
+    jsonwebtoken::encode(
+        &header,
+        &claims,
+        &jsonwebtoken::EncodingKey::from_rsa_pem(&pem).unwrap(),
+    )
+    .unwrap()
+}
+
+#[actix_web::test]
+async fn a_jwt_connection_provisions_end_to_end_with_keys_from_its_jwks() {
+    let app = spawn_app().await;
+    let jwks_url = serve_jwks().await;
+    let (id, secret) =
+        create_connection(&app, json!({ "name": "Entra JWT", "dialect": "entra" })).await;
+    let (issuer, audience) = ("https://sts.example.test/tenant/", "api://gatehouse-test");
+    let res = app
+        .client
+        .patch(format!("{}/api/v1/idp-connections/{id}", app.address))
+        .bearer_auth(&app.creds.admin_token)
+        .json(&json!({ "auth_mode": "jwt", "jwt_issuer": issuer, "jwt_audience": audience, "jwks_url": jwks_url }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    let token = signed_jwt(issuer, audience, 300);
+    let res = app
+        .client
+        .post(format!("{}/Users", app.scim))
+        .bearer_auth(&token)
+        .json(&json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "jwt@example.com", "active": "True" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        201,
+        "the JWT authenticates as the Entra connection"
+    );
+    let user: Value = res.json().await.unwrap();
+    assert_eq!(user["active"], json!(true), "and its dialect applies");
+
+    let events: Value = app.admin_get("/audit-events").await.json().await.unwrap();
+    let created = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["target_id"] == user["id"])
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        created["actor_id"],
+        json!(id),
+        "the audit trail names the connection"
+    );
+
+    for (refused, why) in [
+        (
+            signed_jwt(issuer, "api://someone-else", 300),
+            "wrong audience",
+        ),
+        (
+            signed_jwt("https://other-issuer/", audience, 300),
+            "wrong issuer",
+        ),
+        (signed_jwt(issuer, audience, -600), "expired"),
+        (
+            secret.clone(),
+            "a JWT connection no longer accepts its bearer secret",
+        ),
+    ] {
+        let res = scim_get(&app, &refused, "/Users").await;
+        assert_eq!(res.status(), 401, "{why}");
+    }
+}

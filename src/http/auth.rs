@@ -11,8 +11,10 @@ use super::api::problem::ApiError;
 use super::scim::error::ScimFailure;
 use super::AppState;
 use crate::audit::Actor;
+use crate::db::orgs::ConnectionRow;
 use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
+use crate::idp::jwt::JwtVerifier;
 use crate::idp::Dialect;
 use crate::ids::{OrgId, UserId};
 use crate::rbac::{authorize, AdminPermission, Authorized};
@@ -68,47 +70,79 @@ impl FromRequest for ScimCaller {
         Box::pin(async move {
             let state = state.ok_or_else(|| ScimFailure::Internal("no app state".into()))?;
             let token = token.ok_or(ScimFailure::Unauthorized("a bearer token is required"))?;
-            let scim_base = state.scim_base();
-            let found = state
-                .with_conn(move |conn| -> Result<_, DbError> {
-                    let row = match tokens::authenticate(conn, &token, TokenKind::ScimConnection)? {
-                        Ok(row) => row,
-                        Err(refusal) => return Ok(Err(refusal.to_string())),
-                    };
-                    match orgs::find_connection(conn, &row.org_id, &row.subject_id)? {
-                        Some(c) if !c.disabled => Ok(Ok(c)),
-                        Some(_) => Ok(Err("connection disabled".into())),
-                        None => Ok(Err("connection gone".into())),
-                    }
-                })
-                .await?;
-            match found {
-                Ok(connection) => {
-                    let limit = connection
-                        .requests_per_minute
-                        .and_then(|n| u32::try_from(n).ok())
-                        .unwrap_or(state.settings.scim.requests_per_minute);
-                    state
-                        .limiter
-                        .acquire(&connection.id, limit)
-                        .map_err(|retry_after_secs| ScimFailure::TooManyRequests {
-                            retry_after_secs,
-                        })?;
-                    Ok(ScimCaller(Caller {
-                        org_id: OrgId(connection.org_id),
-                        actor: Actor::IdpConnection(connection.id.clone()),
-                        dialect: Dialect::from_stored(&connection.dialect),
-                        connection_id: Some(connection.id),
-                        scim_base,
-                    }))
-                }
-                Err(reason) => {
-                    tracing::info!(%reason, "SCIM token refused");
-                    Err(ScimFailure::Unauthorized("the bearer token is not valid"))
-                }
-            }
+            let found = if tokens::secret::parse(&token).is_some() {
+                connection_by_secret(&state, token).await?
+            } else {
+                connection_by_jwt(&state, &token).await?
+            };
+            let connection = found.map_err(|reason| {
+                tracing::info!(%reason, "SCIM credentials refused");
+                ScimFailure::Unauthorized("the bearer token is not valid")
+            })?;
+            let limit = connection
+                .requests_per_minute
+                .and_then(|n| u32::try_from(n).ok())
+                .unwrap_or(state.settings.scim.requests_per_minute);
+            state
+                .limiter
+                .acquire(&connection.id, limit)
+                .map_err(|retry_after_secs| ScimFailure::TooManyRequests { retry_after_secs })?;
+            Ok(ScimCaller(Caller {
+                org_id: OrgId(connection.org_id),
+                actor: Actor::IdpConnection(connection.id.clone()),
+                dialect: Dialect::from_stored(&connection.dialect),
+                connection_id: Some(connection.id),
+                scim_base: state.scim_base(),
+            }))
         })
     }
+}
+
+/// A connection's bearer secret. A connection switched to JWT no longer accepts its secrets.
+async fn connection_by_secret(
+    state: &AppState,
+    token: String,
+) -> Result<Result<ConnectionRow, String>, ScimFailure> {
+    Ok(state
+        .with_conn(move |conn| -> Result<_, DbError> {
+            let row = match tokens::authenticate(conn, &token, TokenKind::ScimConnection)? {
+                Ok(row) => row,
+                Err(refusal) => return Ok(Err(refusal.to_string())),
+            };
+            match orgs::find_connection(conn, &row.org_id, &row.subject_id)? {
+                Some(c) if c.disabled => Ok(Err("connection disabled".into())),
+                Some(c) if c.auth_mode != "bearer" => {
+                    Ok(Err("connection accepts only JWTs".into()))
+                }
+                Some(c) => Ok(Ok(c)),
+                None => Ok(Err("connection gone".into())),
+            }
+        })
+        .await?)
+}
+
+/// A bearer JWT: the connections configured for its (unverified) issuer are candidates, and the
+/// first whose keys, issuer and audience verify it is the caller.
+async fn connection_by_jwt(
+    state: &AppState,
+    token: &str,
+) -> Result<Result<ConnectionRow, String>, ScimFailure> {
+    let Some(issuer) = JwtVerifier::unverified_issuer(token) else {
+        return Ok(Err("neither a gatehouse secret nor a JWT".into()));
+    };
+    let candidates = state
+        .with_conn(move |conn| {
+            orgs::jwt_connections_for_issuer(conn, &issuer).map_err(DbError::from)
+        })
+        .await?;
+    let mut last = String::from("no JWT connection for this issuer");
+    for connection in candidates {
+        match state.jwt.verify(token, &connection).await {
+            Ok(()) => return Ok(Ok(connection)),
+            Err(refusal) => last = refusal.to_string(),
+        }
+    }
+    Ok(Err(last))
 }
 
 impl FromRequest for AdminCaller {

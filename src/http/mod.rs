@@ -26,6 +26,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub base_url: String,
     pub limiter: throttle::RateLimiter,
+    /// Verifies IdP-issued JWTs; its key cache is per instance and safe to lose.
+    pub jwt: crate::idp::jwt::JwtVerifier,
 }
 
 impl AppState {
