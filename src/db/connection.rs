@@ -81,17 +81,26 @@ impl ConnectionFactory {
     }
 }
 
+diesel::define_sql_function! {
+    /// SQLite's built-in `lower` folds ASCII only; this one folds like Rust (Unicode), so a
+    /// case-insensitive filter matches `Émile` on SQLite as it does on MariaDB.
+    fn lower(text: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>;
+}
+
 /// Session settings applied to every new connection.
 fn apply_session_settings(conn: &mut DbConnection) -> QueryResult<()> {
     match conn {
         // WAL lets readers run beside the writer; busy_timeout makes a writer wait for the lock
         // instead of failing at once; case_sensitive_like makes LIKE byte-exact as on the MySQL
         // side (utf8mb4_bin), so case-insensitive matching is always explicit.
-        DbConnection::Sqlite(c) => c.batch_execute(
-            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+        DbConnection::Sqlite(c) => {
+            lower_utils::register_impl(c, |text: Option<String>| text.map(|t| t.to_lowercase()))?;
+            c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
              PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
              PRAGMA case_sensitive_like = ON;",
-        ),
+            )
+        }
         // UTC everywhere and strict mode, so a too-long value is an error rather than silently
         // truncated.
         #[cfg(feature = "mysql")]

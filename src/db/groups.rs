@@ -309,3 +309,45 @@ pub fn list_groups(
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
+
+/// Marks groups as changed (new version and lastModified) because their members changed
+/// elsewhere, e.g. a member was deleted. Costs one statement per 500 groups.
+pub fn bump_versions(
+    conn: &mut DbConnection,
+    org_id: &str,
+    ids: &[&str],
+    now: NaiveDateTime,
+) -> QueryResult<()> {
+    for chunk in ids.chunks(500) {
+        diesel::update(scim_groups::table)
+            .filter(scim_groups::org_id.eq(org_id))
+            .filter(scim_groups::id.eq_any(chunk))
+            .set((
+                scim_groups::version.eq(scim_groups::version + 1),
+                scim_groups::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The ids of the groups that have `member_id` as a direct member.
+pub fn group_ids_of(
+    conn: &mut DbConnection,
+    org_id: &str,
+    member_id: &str,
+) -> QueryResult<Vec<String>> {
+    group_members::table
+        .filter(group_members::org_id.eq(org_id))
+        .filter(group_members::member_id.eq(member_id))
+        .select(group_members::group_id)
+        .load(conn)
+}
+
+/// The ids of a group's members (for changes that replace the whole list).
+pub fn member_ids(conn: &mut DbConnection, group_id: &str) -> QueryResult<Vec<String>> {
+    group_members::table
+        .filter(group_members::group_id.eq(group_id))
+        .select(group_members::member_id)
+        .load(conn)
+}

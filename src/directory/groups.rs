@@ -143,7 +143,24 @@ pub fn delete(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
-        if !store::delete_group(conn, caller.org_id.as_str(), id)? {
+        // The group's members lose it from their `groups`; groups it belonged to lose a member.
+        let org = caller.org_id.as_str();
+        let members = store::member_ids(conn, id)?;
+        let parents = store::group_ids_of(conn, org, id)?;
+        let now = crate::clock::now();
+        user_store::bump_versions(
+            conn,
+            org,
+            &members.iter().map(String::as_str).collect::<Vec<_>>(),
+            now,
+        )?;
+        store::bump_versions(
+            conn,
+            org,
+            &parents.iter().map(String::as_str).collect::<Vec<_>>(),
+            now,
+        )?;
+        if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
         audit::record(
@@ -225,7 +242,8 @@ fn record_change(
     Ok(())
 }
 
-/// Applies member changes in order. Each costs queries proportional to the members it names.
+/// Applies member changes in order. Each costs queries proportional to the members it names;
+/// users who join or leave get a new version, since their `groups` attribute changed.
 fn apply_member_changes(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -240,29 +258,53 @@ fn apply_member_changes(
             MemberChange::Remove(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let present = store::existing_members(conn, group_id, &ids)?;
-                let present: Vec<&str> = present.iter().map(String::as_str).collect();
-                store::delete_members(conn, group_id, &present)?;
-                delta.removed.extend(present.iter().map(|s| s.to_string()));
+                remove_members(conn, group_id, present, &mut delta)?;
             }
             MemberChange::RemoveMatching(filter) => {
                 let condition = member_condition(filter)?;
-                let ids = store::members_matching(conn, group_id, &condition)?;
-                let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
-                store::delete_members(conn, group_id, &refs)?;
-                delta.removed.extend(ids);
+                let matching = store::members_matching(conn, group_id, &condition)?;
+                remove_members(conn, group_id, matching, &mut delta)?;
             }
             MemberChange::RemoveAll => {
-                store::delete_all_members(conn, group_id)?;
-                delta.removed.push("*".into());
+                let all = store::member_ids(conn, group_id)?;
+                remove_members(conn, group_id, all, &mut delta)?;
             }
             MemberChange::Replace(refs) => {
-                store::delete_all_members(conn, group_id)?;
-                delta.removed.push("*".into());
-                add_members(conn, org, group_id, refs, &mut delta)?;
+                // By difference: members in both lists keep their rows.
+                let wanted: BTreeSet<&str> = refs.iter().map(|r| r.value.as_str()).collect();
+                let (kept, gone): (Vec<String>, Vec<String>) = store::member_ids(conn, group_id)?
+                    .into_iter()
+                    .partition(|id| wanted.contains(id.as_str()));
+                remove_members(conn, group_id, gone, &mut delta)?;
+                let new: Vec<MemberRef> = refs
+                    .iter()
+                    .filter(|r| !kept.contains(&r.value))
+                    .cloned()
+                    .collect();
+                add_members(conn, org, group_id, &new, &mut delta)?;
             }
         }
     }
+    let changed: Vec<&str> = delta
+        .added
+        .iter()
+        .chain(&delta.removed)
+        .map(String::as_str)
+        .collect();
+    user_store::bump_versions(conn, org, &changed, crate::clock::now())?;
     Ok(delta)
+}
+
+fn remove_members(
+    conn: &mut DbConnection,
+    group_id: &str,
+    ids: Vec<String>,
+    delta: &mut MemberDelta,
+) -> Result<(), DirectoryError> {
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    store::delete_members(conn, group_id, &refs)?;
+    delta.removed.extend(ids);
+    Ok(())
 }
 
 fn add_members(

@@ -136,6 +136,10 @@ pub fn delete(
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
         let org = caller.org_id.as_str();
+        // Each group the user was in loses a member: a new version for each.
+        let groups = group_store::group_ids_of(conn, org, id)?;
+        let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
+        group_store::bump_versions(conn, org, &groups, crate::clock::now())?;
         let memberships = group_store::delete_memberships_of(conn, org, id)?;
         if !store::delete_user(conn, org, id)? {
             return Err(DirectoryError::Conflict);

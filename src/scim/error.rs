@@ -28,6 +28,9 @@ pub enum ScimError {
     /// 400 `invalidValue`: a required value is missing or a value has the wrong type.
     #[error("{0}")]
     InvalidValue(String),
+    /// 403: the request is understood but refused (e.g. a filter on a discovery endpoint).
+    #[error("{0}")]
+    Forbidden(String),
     /// 404: the resource does not exist (or belongs to another tenant).
     #[error("{0}")]
     NotFound(String),
@@ -54,6 +57,7 @@ impl ScimError {
             | ScimError::NoTarget(_)
             | ScimError::InvalidValue(_) => 400,
             ScimError::Uniqueness(_) => 409,
+            ScimError::Forbidden(_) => 403,
             ScimError::NotFound(_) => 404,
             ScimError::PreconditionFailed(_) => 412,
             ScimError::PayloadTooLarge(_) => 413,
@@ -72,7 +76,8 @@ impl ScimError {
             ScimError::InvalidPath(_) => Some("invalidPath"),
             ScimError::NoTarget(_) => Some("noTarget"),
             ScimError::InvalidValue(_) => Some("invalidValue"),
-            ScimError::NotFound(_)
+            ScimError::Forbidden(_)
+            | ScimError::NotFound(_)
             | ScimError::PreconditionFailed(_)
             | ScimError::PayloadTooLarge(_)
             | ScimError::NotImplemented(_) => None,
@@ -90,6 +95,7 @@ impl ScimError {
             | ScimError::InvalidPath(d)
             | ScimError::NoTarget(d)
             | ScimError::InvalidValue(d)
+            | ScimError::Forbidden(d)
             | ScimError::NotFound(d)
             | ScimError::PreconditionFailed(d)
             | ScimError::PayloadTooLarge(d)

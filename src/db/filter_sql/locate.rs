@@ -118,6 +118,30 @@ impl<'a> Locator<'a> {
         Locator { rt, map, dialect }
     }
 
+    /// The condition "the resource carries schema `urn`" (`schemas eq "…"`, RFC 7644
+    /// §3.4.2.2's own example): always true for the core schema, the presence of the extension's
+    /// object for an extension, false for a URN this resource type doesn't have. The URN put in
+    /// the SQL is the schema's own id, never the client's text.
+    pub fn carries_schema(&self, urn: &str) -> String {
+        if self.rt.schema.id.eq_ignore_ascii_case(urn) {
+            return "(1 = 1)".into();
+        }
+        let Some(ext) = self
+            .rt
+            .extensions
+            .iter()
+            .find(|e| e.schema.id.eq_ignore_ascii_case(urn))
+        else {
+            return "(1 = 0)".into();
+        };
+        let doc = format!("{}.attributes", self.map.table());
+        let path = format!("$.\"{}\"", ext.schema.id);
+        match self.dialect {
+            Dialect::Sqlite => format!("(json_type({doc}, '{path}') = 'object')"),
+            Dialect::Mysql => format!("(JSON_CONTAINS_PATH({doc}, 'one', '{path}') = 1)"),
+        }
+    }
+
     /// Locates a path for a comparison or `pr`.
     pub fn locate(&self, path: &AttrPath, usage: Usage) -> Result<Target, ScimError> {
         let r = self.resolved(path)?;

@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDateTime};
 
-use crate::scim::filter::{CompValue, CompareOp, Filter};
+use crate::scim::filter::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::ScimError;
 
 use super::elements::Source;
@@ -31,6 +31,16 @@ pub(super) fn filter(
             Ok(format!("({a} OR {b})"))
         }
         Filter::Not(inner) => Ok(format!("(NOT {})", filter(loc, inner, binds)?)),
+        Filter::Compare { path, op, value } if is_schemas(path) => match (op, value) {
+            (CompareOp::Eq, CompValue::String(urn)) => Ok(loc.carries_schema(urn)),
+            (CompareOp::Ne, CompValue::String(urn)) => {
+                Ok(format!("(NOT {})", loc.carries_schema(urn)))
+            }
+            _ => Err(ScimError::InvalidFilter(
+                "schemas can be compared with eq or ne and a schema URN".into(),
+            )),
+        },
+        Filter::Present(path) if is_schemas(path) => Ok("(1 = 1)".into()),
         Filter::Compare { path, op, value } => match loc.locate(path, Usage::Compare)? {
             Target::Scalar(operand) => compare(&operand, *op, value, binds),
             Target::Elements {
@@ -64,6 +74,11 @@ pub(super) fn filter(
             })
         }
     }
+}
+
+/// `schemas`, which every resource has but no schema defines (RFC 7643 §3).
+fn is_schemas(path: &AttrPath) -> bool {
+    path.schema.is_none() && path.sub_attr.is_none() && path.name.eq_ignore_ascii_case("schemas")
 }
 
 /// The condition for the filter inside `attr[…]`, on one element.

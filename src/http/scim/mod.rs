@@ -27,6 +27,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/Schemas/{id}", "GET").route(web::get().to(schema_by_id)))
     // RFC 7644 §3.4.2.1 makes queries at the server root optional: 501, so clients know.
     .service(resource("/.search", "POST").route(web::post().to(root_search)))
+    // RFC 7644 §3.11: /Me is optional; an IdP connection is not a user, so there is no "me".
+    .service(web::resource("/Me").to(me))
     .service(
         resource("/Users", "GET, POST")
             .route(web::get().to(resources::list::<Users>))
@@ -64,6 +66,33 @@ fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
     }))
 }
 
+async fn me(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
+    Err(ScimError::NotImplemented(
+        "/Me is not supported: the caller is an IdP connection, not a user".into(),
+    )
+    .into())
+}
+
+/// RFC 7644 §4: discovery endpoints don't filter, and a `filter` SHOULD get 403 so that a
+/// client can't assume whatever it asked for matched.
+struct Unfiltered;
+
+impl actix_web::FromRequest for Unfiltered {
+    type Error = ScimFailure;
+    type Future = std::future::Ready<Result<Self, ScimFailure>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let filtered = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+            .map(|pairs| pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("filter")))
+            .unwrap_or(false);
+        std::future::ready(if filtered {
+            Err(ScimError::Forbidden("discovery endpoints do not support filtering".into()).into())
+        } else {
+            Ok(Unfiltered)
+        })
+    }
+}
+
 async fn root_search(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
     Err(ScimError::NotImplemented(
         "searching across resource types is not supported: POST to /Users/.search or /Groups/.search".into(),
@@ -88,7 +117,11 @@ fn list_of(resources: Vec<Value>) -> Value {
 }
 
 /// RFC 7643 §5: what this service supports, from its configuration.
-async fn service_provider_config(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+async fn service_provider_config(
+    _unfiltered: Unfiltered,
+    _caller: ScimCaller,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let s = &state.settings.scim;
     let base = state.scim_base();
     scim_json(json!({
@@ -113,11 +146,16 @@ async fn service_provider_config(_caller: ScimCaller, state: web::Data<AppState>
     }))
 }
 
-async fn resource_types(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+async fn resource_types(
+    _unfiltered: Unfiltered,
+    _caller: ScimCaller,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     scim_json(list_of(schema::resource_types_json(&state.scim_base())))
 }
 
 async fn resource_type(
+    _unfiltered: Unfiltered,
     _caller: ScimCaller,
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -127,11 +165,16 @@ async fn resource_type(
         .ok_or_else(|| ScimError::NotFound(format!("no resource type {:?}", id.as_str())).into())
 }
 
-async fn schemas(_caller: ScimCaller, state: web::Data<AppState>) -> HttpResponse {
+async fn schemas(
+    _unfiltered: Unfiltered,
+    _caller: ScimCaller,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     scim_json(list_of(schema::schemas_json(&state.scim_base())))
 }
 
 async fn schema_by_id(
+    _unfiltered: Unfiltered,
     _caller: ScimCaller,
     state: web::Data<AppState>,
     id: web::Path<String>,
