@@ -403,3 +403,98 @@ async fn a_jwt_connection_provisions_end_to_end_with_keys_from_its_jwks() {
         assert_eq!(res.status(), 401, "{why}");
     }
 }
+
+#[actix_web::test]
+async fn deactivating_a_user_blocks_their_tokens_and_keeps_their_memberships_until_deleted() {
+    let app = spawn_app().await;
+    let user = app.create_user("leaver@example.com").await;
+    let uid = user["id"].as_str().unwrap().to_owned();
+    let group = app.create_group("Stays", &[&uid]).await;
+    let factory = ConnectionFactory::new(&app.database.url).unwrap();
+    let token = tokens::issue(
+        &mut factory.open().unwrap(),
+        &TokenRequest {
+            org_id: &OrgId(app.creds.org_id.to_string()),
+            kind: TokenKind::Personal,
+            subject_id: &uid,
+            name: "leaver's token",
+            created_by: None,
+            expires_at: None,
+        },
+    )
+    .unwrap();
+    let me = |t: String| {
+        app.client
+            .get(format!("{}/api/v1/me", app.address))
+            .bearer_auth(t)
+            .send()
+    };
+    assert_eq!(me(token.plaintext.clone()).await.unwrap().status(), 200);
+
+    let deactivate = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "value": { "active": false } }]
+    });
+    assert_eq!(
+        app.patch(&format!("/Users/{uid}"), deactivate)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        me(token.plaintext.clone()).await.unwrap().status(),
+        401,
+        "a deactivated user's token is blocked"
+    );
+    let kept: Value = app
+        .get(&format!("/Users/{uid}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        kept["groups"][0]["value"], group["id"],
+        "memberships are kept"
+    );
+
+    let reactivate = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "active", "value": true }]
+    });
+    assert_eq!(
+        app.patch(&format!("/Users/{uid}"), reactivate)
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        me(token.plaintext.clone()).await.unwrap().status(),
+        200,
+        "reactivation restores access"
+    );
+
+    assert_eq!(app.delete(&format!("/Users/{uid}")).await.status(), 204);
+    assert_eq!(me(token.plaintext).await.unwrap().status(), 401);
+    let group: Value = app
+        .get(&format!("/Groups/{}", group["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        group.get("members").is_none(),
+        "delete removes the memberships"
+    );
+    let events: Value = app.admin_get("/audit-events").await.json().await.unwrap();
+    let actions: Vec<&str> = events["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target_id"] == json!(uid))
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"user.patched") && actions.contains(&"user.deleted"),
+        "{actions:?}"
+    );
+}

@@ -378,3 +378,17 @@ async fn a_filter_on_a_discovery_endpoint_is_403() {
         res.expect_error(403, None);
     }
 }
+
+/// RFC 7643 §7: `uniqueness` tells clients how the service enforces it. A second group with
+/// the same displayName is refused (409 uniqueness), so the schema must not say "none".
+#[actix_web::test]
+async fn the_group_schema_advertises_the_display_name_uniqueness_it_enforces() {
+    let app = spawn_app().await;
+    app.create_group("Only Once", &[]).await;
+    app.post_reply("/Groups", common::group_body("only once", &[]))
+        .await
+        .expect_error(409, Some("uniqueness"));
+    let schema = app.get_ok(&format!("/Schemas/{GROUP_SCHEMA}")).await;
+    let display_name = attribute(&schema["attributes"], "displayName");
+    assert_eq!(display_name["uniqueness"], "server", "{display_name}");
+}

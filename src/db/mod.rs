@@ -160,13 +160,14 @@ where
     F: FnMut(&mut DbConnection) -> Result<T, E>,
     E: From<DieselError> + RetryClassify,
 {
-    const ATTEMPTS: u32 = 5;
+    // Enough for a burst of writers on one row: each round lets at least one of them through.
+    const ATTEMPTS: u32 = 12;
     let mut attempt = 1;
     loop {
         match conn.transaction(|c| work(c)) {
             Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
-                let jitter = rand::random::<u64>() % 20;
-                std::thread::sleep(Duration::from_millis(10 * u64::from(attempt) + jitter));
+                let jitter = rand::random::<u64>() % (10 * u64::from(attempt));
+                std::thread::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter));
                 attempt += 1;
                 tracing::debug!(attempt, "retrying transaction after a write conflict");
             }

@@ -52,6 +52,7 @@ pub fn create(
             caller,
             id.as_str(),
             &[MemberChange::Add(members.clone())],
+            &mut None,
         )?;
         audit::record(
             conn,
@@ -92,9 +93,10 @@ pub fn replace(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
-        let delta =
-            apply_member_changes(conn, caller, id, &[MemberChange::Replace(members.clone())])?;
-        bump(conn, caller, &row, Some(&cols), if_match.is_some())?;
+        let mut claim = Some(VersionClaim::new(&row, if_match.is_some()));
+        claim_version(conn, caller, &mut claim, Some(&cols))?;
+        let replace = [MemberChange::Replace(members.clone())];
+        let delta = apply_member_changes(conn, caller, id, &replace, &mut claim)?;
         record_change(conn, caller, id, "group.replaced", &delta)?;
         load(conn, caller, id, with_members)
     })
@@ -122,12 +124,15 @@ pub fn patch(
         } else {
             None
         };
-        let delta = apply_member_changes(conn, caller, id, &member_changes)?;
-        if cols.is_none() && delta.added.is_empty() && delta.removed.is_empty() {
+        let mut claim = Some(VersionClaim::new(&row, if_match.is_some()));
+        if cols.is_some() {
+            claim_version(conn, caller, &mut claim, cols.as_ref())?;
+        }
+        let delta = apply_member_changes(conn, caller, id, &member_changes, &mut claim)?;
+        if !claim.as_ref().is_some_and(|c| c.claimed) {
             // Nothing changed (a duplicate add, a remove of an absent member): no new version.
             return load(conn, caller, id, with_members);
         }
-        bump(conn, caller, &row, cols.as_ref(), if_match.is_some())?;
         record_change(conn, caller, id, "group.patched", &delta)?;
         load(conn, caller, id, with_members)
     })
@@ -185,6 +190,46 @@ pub fn list(
     query: &listing::ListQuery,
 ) -> Result<listing::ListResult, DirectoryError> {
     listing::list_groups(conn, caller, query)
+}
+
+/// The next version of a group, claimed once per operation before its first write.
+///
+/// Claiming it first (`UPDATE … SET version = v + 1 WHERE version = v`) takes the group row's
+/// exclusive lock before any member row is written. The other order deadlocks on InnoDB:
+/// inserting a member takes a shared lock on the group row for the foreign key, and two
+/// writers then both wait to upgrade it. An operation that changes nothing claims nothing, so
+/// its version stays.
+struct VersionClaim<'r> {
+    row: &'r GroupRow,
+    client_checked_version: bool,
+    claimed: bool,
+}
+
+impl<'r> VersionClaim<'r> {
+    fn new(row: &'r GroupRow, client_checked_version: bool) -> Self {
+        VersionClaim {
+            row,
+            client_checked_version,
+            claimed: false,
+        }
+    }
+}
+
+/// Claims the version if not yet claimed (with the new document columns, if any).
+fn claim_version(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    claim: &mut Option<VersionClaim<'_>>,
+    cols: Option<&GroupColumns>,
+) -> Result<(), DirectoryError> {
+    match claim {
+        Some(c) if !c.claimed => {
+            bump(conn, caller, c.row, cols, c.client_checked_version)?;
+            c.claimed = true;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
 }
 
 fn bump(
@@ -249,25 +294,28 @@ fn apply_member_changes(
     caller: &Caller,
     group_id: &str,
     changes: &[MemberChange],
+    claim: &mut Option<VersionClaim<'_>>,
 ) -> Result<MemberDelta, DirectoryError> {
     let org = caller.org_id.as_str();
     let mut delta = MemberDelta::default();
     for change in changes {
         match change {
-            MemberChange::Add(refs) => add_members(conn, org, group_id, refs, &mut delta)?,
+            MemberChange::Add(refs) => {
+                add_members(conn, caller, group_id, refs, &mut delta, claim)?
+            }
             MemberChange::Remove(ids) => {
                 let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let present = store::existing_members(conn, group_id, &ids)?;
-                remove_members(conn, group_id, present, &mut delta)?;
+                remove_members(conn, caller, group_id, present, &mut delta, claim)?;
             }
             MemberChange::RemoveMatching(filter) => {
                 let condition = member_condition(filter)?;
                 let matching = store::members_matching(conn, group_id, &condition)?;
-                remove_members(conn, group_id, matching, &mut delta)?;
+                remove_members(conn, caller, group_id, matching, &mut delta, claim)?;
             }
             MemberChange::RemoveAll => {
                 let all = store::member_ids(conn, group_id)?;
-                remove_members(conn, group_id, all, &mut delta)?;
+                remove_members(conn, caller, group_id, all, &mut delta, claim)?;
             }
             MemberChange::Replace(refs) => {
                 // By difference: members in both lists keep their rows.
@@ -275,13 +323,13 @@ fn apply_member_changes(
                 let (kept, gone): (Vec<String>, Vec<String>) = store::member_ids(conn, group_id)?
                     .into_iter()
                     .partition(|id| wanted.contains(id.as_str()));
-                remove_members(conn, group_id, gone, &mut delta)?;
+                remove_members(conn, caller, group_id, gone, &mut delta, claim)?;
                 let new: Vec<MemberRef> = refs
                     .iter()
                     .filter(|r| !kept.contains(&r.value))
                     .cloned()
                     .collect();
-                add_members(conn, org, group_id, &new, &mut delta)?;
+                add_members(conn, caller, group_id, &new, &mut delta, claim)?;
             }
         }
     }
@@ -297,10 +345,16 @@ fn apply_member_changes(
 
 fn remove_members(
     conn: &mut DbConnection,
+    caller: &Caller,
     group_id: &str,
     ids: Vec<String>,
     delta: &mut MemberDelta,
+    claim: &mut Option<VersionClaim<'_>>,
 ) -> Result<(), DirectoryError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    claim_version(conn, caller, claim, None)?;
     let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
     store::delete_members(conn, group_id, &refs)?;
     delta.removed.extend(ids);
@@ -309,11 +363,13 @@ fn remove_members(
 
 fn add_members(
     conn: &mut DbConnection,
-    org: &str,
+    caller: &Caller,
     group_id: &str,
     refs: &[MemberRef],
     delta: &mut MemberDelta,
+    claim: &mut Option<VersionClaim<'_>>,
 ) -> Result<(), DirectoryError> {
+    let org = caller.org_id.as_str();
     let wanted: BTreeSet<&str> = refs.iter().map(|r| r.value.as_str()).collect();
     if wanted.is_empty() {
         return Ok(());
@@ -340,9 +396,18 @@ fn add_members(
     let present: BTreeSet<String> = store::existing_members(conn, group_id, &ids)?
         .into_iter()
         .collect();
+    let missing: Vec<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !present.contains(*id))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    claim_version(conn, caller, claim, None)?;
     let now = crate::clock::now();
-    for id in ids.iter().filter(|id| !present.contains(**id)) {
-        let kind = if users.contains(*id) { "User" } else { "Group" };
+    for id in missing {
+        let kind = if users.contains(id) { "User" } else { "Group" };
         if store::insert_member(conn, org, group_id, id, kind, now)? {
             delta.added.push(id.to_string());
         }

@@ -65,6 +65,11 @@ impl From<DbError> for ApiError {
                 title: "Conflict",
                 detail: "conflicts with an existing resource".into(),
             },
+            DbError::Query(e) if crate::db::is_retryable(&e) => ApiError {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                title: "Service Unavailable",
+                detail: "too many concurrent changes; retry".into(),
+            },
             DbError::Query(e) => ApiError::internal(&e.to_string()),
         }
     }

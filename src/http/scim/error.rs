@@ -41,6 +41,10 @@ impl From<DbError> for ScimFailure {
             DbError::UniqueViolation(msg) => ScimFailure::Protocol(ScimError::Uniqueness(format!(
                 "conflicts with an existing resource: {msg}"
             ))),
+            // A write conflict that outlasted every retry: the client may try again.
+            DbError::Query(e) if crate::db::is_retryable(&e) => {
+                ScimFailure::Unavailable(format!("write conflict: {e}"))
+            }
             DbError::Query(e) => ScimFailure::Internal(e.to_string()),
         }
     }

@@ -2,7 +2,7 @@
 //! the characteristics of its §8.7.1 representation).
 
 use super::super::common::{attr, complex, string};
-use super::super::types::{AttrType, AttributeDef, Mutability, SchemaDef};
+use super::super::types::{AttrType, AttributeDef, Mutability, SchemaDef, Uniqueness};
 
 /// `members` sub-attributes. A member's identity (`value`, `$ref`, `type`) is fixed once added
 /// (RFC 7643 §8.7.1 makes them immutable); members are added and removed, never re-pointed.
@@ -31,12 +31,14 @@ static MEMBERS: [AttributeDef; 4] = [
 
 static GROUP_ATTRIBUTES: [AttributeDef; 2] = [
     // §4.2 calls displayName REQUIRED (the §8.7.1 listing says `required: false`; the prose
-    // wins, and every IdP sends one).
+    // wins, and every IdP sends one). Unique per organization, case-insensitively: Okta and
+    // Entra ID match groups by displayName, so a duplicate would be provisioned silently.
     string(
         "displayName",
-        "A human-readable name for the Group. REQUIRED.",
+        "A human-readable name for the Group, unique in the organization. REQUIRED.",
     )
-    .required(),
+    .required()
+    .uniqueness(Uniqueness::Server),
     complex("members", "A list of members of the Group.", &MEMBERS).multi(),
 ];
 
