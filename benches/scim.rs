@@ -277,11 +277,11 @@ fn mysql_database(config: &Config) -> Result<(BenchDatabase, String)> {
     let base = config
         .mysql_url
         .as_deref()
-        .ok_or_else(|| format!("GATEHOUSE_BENCH_MYSQL_URL is not set"))?;
+        .ok_or_else(|| "GATEHOUSE_BENCH_MYSQL_URL is not set".to_string())?;
     let (server, name) = base
         .rsplit_once('/')
         .filter(|(s, n)| s.contains("://") && !n.is_empty())
-        .ok_or_else(|| format!("GATEHOUSE_BENCH_MYSQL_URL must be mysql://USER@HOST:PORT/DB"))?;
+        .ok_or_else(|| "GATEHOUSE_BENCH_MYSQL_URL must be mysql://USER@HOST:PORT/DB".to_string())?;
     let suffix: String = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
     let db = format!("{name}_{suffix}");
     // The named database need not exist: fall back to `mysql` for the admin connection.
@@ -738,7 +738,7 @@ async fn run_backend(backend: Backend, config: &Config) -> Result<Report> {
     let creds = app
         .bootstrap
         .clone()
-        .ok_or_else(|| format!("the fresh database was not bootstrapped: no SCIM token"))?;
+        .ok_or_else(|| "the fresh database was not bootstrapped: no SCIM token".to_string())?;
     let server = actix_web::rt::spawn(app.run_until_stopped());
     let address = format!("http://127.0.0.1:{port}");
 
