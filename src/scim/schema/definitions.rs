@@ -176,7 +176,8 @@ mod tests {
             (
                 &GROUP,
                 "displayName",
-                "String single required ReadWrite Default None",
+                // Unique per organization: both IdPs match groups by displayName.
+                "String single required ReadWrite Default Server",
             ),
             (
                 &GROUP,
