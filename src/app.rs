@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{self, PoolSettings};
 use crate::http::request_target::RewriteTargets;
 use crate::http::{self, AppState};
+use crate::tokens::cache::CredentialCache;
 
 /// A built, not yet awaited, server.
 pub struct Application {
@@ -51,12 +52,14 @@ impl Application {
             settings.public_url = format!("http://{}:{port}", settings.listen.ip());
         }
         let base_url = settings.base_url();
+        let credential_ttl = Duration::from_secs(settings.scim.credential_cache_seconds);
         let state = AppState {
             pool,
             settings: Arc::new(settings),
             base_url,
             limiter: Default::default(),
             jwt: Default::default(),
+            scim_credentials: CredentialCache::new(credential_ttl),
         };
 
         let bootstrap = {

@@ -32,6 +32,10 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         &["scim", "requests_per_minute"],
     ),
     (
+        "GATEHOUSE_SCIM_CREDENTIAL_CACHE_SECONDS",
+        &["scim", "credential_cache_seconds"],
+    ),
+    (
         "GATEHOUSE_SCIM_BULK_MAX_OPERATIONS",
         &["scim", "bulk_max_operations"],
     ),
@@ -90,6 +94,7 @@ pub struct ScimSettings {
     pub bulk_max_operations: u32,
     pub bulk_max_payload_bytes: usize,
     pub requests_per_minute: u32,
+    pub credential_cache_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

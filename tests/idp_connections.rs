@@ -498,3 +498,27 @@ async fn deactivating_a_user_blocks_their_tokens_and_keeps_their_memberships_unt
         "{actions:?}"
     );
 }
+
+#[actix_web::test]
+async fn disabling_a_connection_refuses_its_secret_at_once_despite_the_credential_cache() {
+    let app = spawn_app().await;
+    let (id, secret) = create_connection(&app, json!({ "name": "Okta", "dialect": "okta" })).await;
+    // The first request verifies the secret against the database and remembers it.
+    assert_eq!(scim_get(&app, &secret, "/Users").await.status(), 200);
+    assert_eq!(scim_get(&app, &secret, "/Users").await.status(), 200);
+    let set_disabled = |disabled: bool| {
+        app.client
+            .patch(format!("{}/api/v1/idp-connections/{id}", app.address))
+            .bearer_auth(&app.creds.admin_token)
+            .json(&json!({ "disabled": disabled }))
+            .send()
+    };
+    assert_eq!(set_disabled(true).await.unwrap().status(), 200);
+    assert_eq!(
+        scim_get(&app, &secret, "/Users").await.status(),
+        401,
+        "a remembered secret must not outlive its connection's disabling"
+    );
+    assert_eq!(set_disabled(false).await.unwrap().status(), 200);
+    assert_eq!(scim_get(&app, &secret, "/Users").await.status(), 200);
+}

@@ -133,6 +133,43 @@ async fn a_users_groups_attribute_lists_its_direct_memberships() {
 }
 
 #[actix_web::test]
+async fn a_listed_users_groups_match_the_single_read_whatever_their_names_hold() {
+    let app = spawn_app().await;
+    let user = app.create_user("names@example.com").await;
+    let uid = id_of(&user);
+    // Names with the characters a compact encoding could trip on: separators, digits, accents.
+    for name in ["b:12:x", "Émile", "a", "c,d;e", "12:"] {
+        app.create_group(name, &[&uid]).await;
+    }
+    let single = app.get_ok(&format!("/Users/{uid}")).await;
+    let list = app
+        .get_ok(&format!(
+            "/Users{}",
+            common::filter_query("userName eq \"names@example.com\"")
+        ))
+        .await;
+    let displays = |groups: &Value| -> Vec<String> {
+        groups
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["display"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        displays(&single["groups"]),
+        ["12:", "a", "b:12:x", "c,d;e", "Émile"],
+        "ordered by display name, case-insensitively: {single}"
+    );
+    assert_eq!(list["Resources"][0]["groups"], single["groups"]);
+    // Deep pages read the same derived attribute.
+    let paged = app.get_ok("/Users?startIndex=2&count=1").await;
+    let listed = &paged["Resources"][0];
+    let expected = app.get_ok(&format!("/Users/{}", id_of(listed))).await;
+    assert_eq!(listed.get("groups"), expected.get("groups"));
+}
+
+#[actix_web::test]
 async fn a_users_groups_attribute_is_read_only() {
     let app = spawn_app().await;
     let user = app.create_user("ro.groups@example.com").await;

@@ -3,6 +3,9 @@
 //! `MultiConnection::establish`, whose error hides the real cause (server down, unknown
 //! database) behind "invalid connection url".
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
@@ -102,30 +105,90 @@ fn apply_session_settings(conn: &mut DbConnection) -> QueryResult<()> {
             )
         }
         // UTC everywhere and strict mode, so a too-long value is an error rather than silently
-        // truncated.
+        // truncated; room for the group list of a user in thousands of groups (the default
+        // `GROUP_CONCAT` limit is 1 MiB).
         #[cfg(feature = "mysql")]
         DbConnection::Mysql(c) => c.batch_execute(
             "SET time_zone = '+00:00'; \
-             SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION';",
+             SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'; \
+             SET SESSION group_concat_max_len = 16777216;",
         ),
     }
 }
 
+/// Database failures this process has seen. A pooled connection skips its checkout ping while
+/// nothing has failed since it was last known good and it has not been idle long.
+static FAULTS: AtomicU64 = AtomicU64::new(0);
+
+/// How long an idle connection is trusted without a ping (proxies and `wait_timeout` close
+/// idle connections; a fault anywhere makes every connection ping again).
+const TRUSTED_IDLE: Duration = Duration::from_secs(10);
+
+/// Records a database failure: every pooled connection is pinged before its next use.
+pub(crate) fn note_fault() {
+    FAULTS.fetch_add(1, Ordering::Relaxed);
+}
+
+/// A connection in the pool, and what is known of its health.
+pub struct PooledDb {
+    conn: DbConnection,
+    /// `FAULTS` when it was checked out.
+    faults_at_checkout: u64,
+    /// When it was last returned to the pool with no fault seen meanwhile, and `FAULTS` then.
+    known_good: Option<(Instant, u64)>,
+}
+
+impl std::ops::Deref for PooledDb {
+    type Target = DbConnection;
+    fn deref(&self) -> &DbConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for PooledDb {
+    fn deref_mut(&mut self) -> &mut DbConnection {
+        &mut self.conn
+    }
+}
+
 impl ManageConnection for ConnectionFactory {
-    type Connection = DbConnection;
+    type Connection = PooledDb;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.open().map_err(r2d2::Error::ConnectionError)
+    fn connect(&self) -> Result<PooledDb, r2d2::Error> {
+        let conn = self.open().map_err(|e| {
+            note_fault();
+            r2d2::Error::ConnectionError(e)
+        })?;
+        Ok(PooledDb {
+            conn,
+            faults_at_checkout: FAULTS.load(Ordering::Relaxed),
+            known_good: None,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+    /// Runs at checkout: a round trip only when the connection may have gone bad.
+    fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), r2d2::Error> {
+        let faults = FAULTS.load(Ordering::Relaxed);
+        pooled.faults_at_checkout = faults;
+        let trusted = pooled
+            .known_good
+            .is_some_and(|(at, seen)| seen == faults && at.elapsed() < TRUSTED_IDLE);
+        if trusted {
+            return Ok(());
+        }
+        pooled.conn.batch_execute("SELECT 1").map_err(|e| {
+            note_fault();
+            r2d2::Error::QueryError(e)
+        })
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// Runs at check-in.
+    fn has_broken(&self, pooled: &mut PooledDb) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        let faults = FAULTS.load(Ordering::Relaxed);
+        pooled.known_good = (faults == pooled.faults_at_checkout).then(|| (Instant::now(), faults));
+        std::thread::panicking() || pooled.conn.is_broken()
     }
 }
 

@@ -6,7 +6,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use super::filter_sql::{Compiled, SqlValue};
+use super::filter_sql::Compiled;
+use super::page::PagedTable;
 use super::schema::{group_members, scim_groups};
 use super::{bind_all, DbConnection};
 
@@ -275,36 +276,13 @@ pub fn groups_of(conn: &mut DbConnection, member_ids: &[&str]) -> QueryResult<Ve
     query.load(conn)
 }
 
-/// One page of groups matching a compiled filter, and the total count of matches.
-pub fn list_groups(
-    conn: &mut DbConnection,
-    org_id: &str,
-    filter: Option<&Compiled>,
-    order_by: &str,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<GroupRow>, i64)> {
-    let condition = filter.map(|f| f.sql.as_str()).unwrap_or("1 = 1");
-    let no_binds: Vec<SqlValue> = Vec::new();
-    let binds = filter.map(|f| &f.binds).unwrap_or(&no_binds);
-    let total = super::count_where(conn, "scim_groups", org_id, condition, binds)?;
-    if limit == 0 {
-        return Ok((Vec::new(), total));
-    }
-    let sql = format!(
-        "SELECT id, org_id, display_name, external_id, attributes, managed_by, version, \
-         created_at, updated_at FROM scim_groups WHERE scim_groups.org_id = ? AND ({condition}) \
-         ORDER BY {order_by} LIMIT ? OFFSET ?"
-    );
-    let query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<Text, _>(org_id.to_owned());
-    let rows = bind_all(query, binds)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .bind::<diesel::sql_types::BigInt, _>(offset)
-        .load::<GroupRow>(conn)?;
-    Ok((rows, total))
-}
+/// The `scim_groups` table as pages read it.
+pub const GROUPS_PAGE: PagedTable = PagedTable {
+    name: "scim_groups",
+    columns: "scim_groups.id, scim_groups.org_id, scim_groups.display_name, \
+              scim_groups.external_id, scim_groups.attributes, scim_groups.managed_by, \
+              scim_groups.version, scim_groups.created_at, scim_groups.updated_at",
+};
 
 fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")

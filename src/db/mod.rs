@@ -5,11 +5,13 @@ mod connection;
 pub mod filter_sql;
 pub mod groups;
 pub mod orgs;
+pub mod page;
+pub mod reusable;
 pub mod schema;
 pub mod tokens;
 pub mod users;
 
-pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};
+pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend, PooledDb};
 
 use std::time::Duration;
 
@@ -41,6 +43,14 @@ pub enum DbError {
 
 impl From<DieselError> for DbError {
     fn from(err: DieselError) -> Self {
+        if !matches!(
+            err,
+            DieselError::NotFound
+                | DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+        ) {
+            // Anything but an expected outcome: have pooled connections prove themselves.
+            connection::note_fault();
+        }
         match err {
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
                 DbError::UniqueViolation(info.message().to_owned())
@@ -136,7 +146,10 @@ fn ensure_sqlite_directory(database_url: &str) -> Result<(), String> {
 
 /// Checks out a connection, mapping pool exhaustion or a dead server to `Unavailable`.
 pub fn checkout(pool: &Pool) -> Result<PooledConnection, DbError> {
-    pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+    pool.get().map_err(|e| {
+        connection::note_fault();
+        DbError::Unavailable(e.to_string())
+    })
 }
 
 /// Whether an error is a transient conflict that a retry of the whole transaction may resolve:
@@ -205,29 +218,6 @@ pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -
         };
     }
     query
-}
-
-/// `SELECT COUNT(*)` of a table's rows in an organization matching a compiled condition.
-pub fn count_where(
-    conn: &mut DbConnection,
-    table: &str,
-    org_id: &str,
-    condition: &str,
-    binds: &[filter_sql::SqlValue],
-) -> diesel::QueryResult<i64> {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let sql =
-        format!("SELECT COUNT(*) AS n FROM {table} WHERE {table}.org_id = ? AND ({condition})");
-    let query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<diesel::sql_types::Text, _>(org_id.to_owned());
-    let count: Count = bind_all(query, binds).get_result(conn)?;
-    Ok(count.n)
 }
 
 /// The SQL dialect of a connection, for the filter compiler.

@@ -53,9 +53,14 @@ pub fn find_by_key_id(conn: &mut DbConnection, key_id: &str) -> QueryResult<Opti
         .optional()
 }
 
-/// Records use, at most once a minute per token, so authentication stays a read on the hot path.
-pub fn touch_last_used(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> QueryResult<()> {
-    let stale = now - chrono::Duration::minutes(1);
+/// Records use unless another request recorded it since `stale` (concurrent requests on one
+/// token write once).
+pub fn touch_last_used(
+    conn: &mut DbConnection,
+    id: &str,
+    now: NaiveDateTime,
+    stale: NaiveDateTime,
+) -> QueryResult<()> {
     diesel::update(tokens::table)
         .filter(tokens::id.eq(id))
         .filter(

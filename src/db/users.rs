@@ -4,9 +4,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::filter_sql::{Compiled, SqlValue};
+use diesel::sql_types::{Nullable, Text};
+
+use super::filter_sql::Dialect;
+use super::groups::MembershipRow;
+use super::page::PagedTable;
 use super::schema::{user_emails, users};
-use super::{bind_all, DbConnection};
+use super::DbConnection;
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = users)]
@@ -170,35 +174,101 @@ pub fn existing_user_ids(
         .load(conn)
 }
 
-/// One page of users matching a compiled filter, and the total count of matches.
-pub fn list_users(
-    conn: &mut DbConnection,
-    org_id: &str,
-    filter: Option<&Compiled>,
-    order_by: &str,
-    offset: i64,
-    limit: i64,
-) -> QueryResult<(Vec<UserRow>, i64)> {
-    let condition = filter.map(|f| f.sql.as_str()).unwrap_or("1 = 1");
-    let no_binds: Vec<SqlValue> = Vec::new();
-    let binds = filter.map(|f| &f.binds).unwrap_or(&no_binds);
-    let total = super::count_where(conn, "users", org_id, condition, binds)?;
-    if limit == 0 {
-        return Ok((Vec::new(), total));
+/// The columns of `UserRow`, as a page selects them.
+macro_rules! user_columns {
+    () => {
+        "users.id, users.org_id, users.user_name, users.external_id, users.active, \
+         users.attributes, users.role, users.role_source, users.licence, users.is_external, \
+         users.managed_by, users.version, users.created_at, users.updated_at"
+    };
+}
+
+/// A correlated subquery: the groups of `users.id`, each as `id:length:display` (length in
+/// characters), concatenated (NULL for none). Not JSON: MariaDB spills an aggregate of JSON
+/// values to an on-disk temporary table, one per query.
+macro_rules! groups_of_user {
+    ($concat:literal) => {
+        concat!(
+            "(SELECT ",
+            $concat,
+            " FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+             WHERE gm.member_id = users.id)"
+        )
+    };
+}
+
+/// A user as a page reads it: the row and, when asked for, its groups (encoded by
+/// `groups_of_user!`), so a page costs one query.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct UserPageRow {
+    #[diesel(embed)]
+    pub user: UserRow,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub member_groups: Option<String>,
+}
+
+impl UserPageRow {
+    /// The user's groups, ordered by display name as everywhere else.
+    pub fn groups(&self) -> QueryResult<Vec<MembershipRow>> {
+        let encoded = self.member_groups.as_deref().unwrap_or("");
+        let mut groups = decode_groups(&self.user.id, encoded).ok_or_else(|| {
+            let message = format!("malformed group list of user {}", self.user.id);
+            diesel::result::Error::DeserializationError(message.into())
+        })?;
+        groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.group_id.clone()));
+        Ok(groups)
     }
-    let sql = format!(
-        "SELECT id, org_id, user_name, external_id, active, attributes, role, role_source, \
-         licence, is_external, managed_by, version, created_at, updated_at \
-         FROM users WHERE users.org_id = ? AND ({condition}) ORDER BY {order_by} LIMIT ? OFFSET ?"
+}
+
+/// Decodes `id:length:display` entries; `None` if the text is not exactly such entries (e.g.
+/// truncated).
+fn decode_groups(member_id: &str, mut rest: &str) -> Option<Vec<MembershipRow>> {
+    let mut groups = Vec::new();
+    while !rest.is_empty() {
+        let (group_id, after_id) = rest.split_once(':')?;
+        let (length, after_length) = after_id.split_once(':')?;
+        let chars: usize = length.parse().ok()?;
+        let end = match after_length.char_indices().nth(chars) {
+            Some((at, _)) => at,
+            None if after_length.chars().count() == chars => after_length.len(),
+            None => return None,
+        };
+        groups.push(MembershipRow {
+            member_id: member_id.to_owned(),
+            group_id: group_id.to_owned(),
+            display_name: after_length[..end].to_owned(),
+        });
+        rest = &after_length[end..];
+    }
+    Some(groups)
+}
+
+/// The `users` table as a page reads it, with each user's groups when `with_groups`.
+pub fn page_table(dialect: Dialect, with_groups: bool) -> PagedTable<'static> {
+    const WITHOUT: &str = concat!(user_columns!(), ", NULL AS member_groups");
+    const SQLITE: &str = concat!(
+        user_columns!(),
+        ", ",
+        groups_of_user!(
+            "group_concat(g.id || ':' || length(g.display_name) || ':' || g.display_name, '')"
+        ),
+        " AS member_groups"
     );
-    let query = diesel::sql_query(sql)
-        .into_boxed()
-        .bind::<diesel::sql_types::Text, _>(org_id.to_owned());
-    let rows = bind_all(query, binds)
-        .bind::<diesel::sql_types::BigInt, _>(limit)
-        .bind::<diesel::sql_types::BigInt, _>(offset)
-        .load::<UserRow>(conn)?;
-    Ok((rows, total))
+    const MYSQL: &str = concat!(
+        user_columns!(),
+        ", ",
+        groups_of_user!("GROUP_CONCAT(g.id, ':', CHAR_LENGTH(g.display_name), ':', g.display_name SEPARATOR '')"),
+        " AS member_groups"
+    );
+    let columns = match (with_groups, dialect) {
+        (false, _) => WITHOUT,
+        (true, Dialect::Sqlite) => SQLITE,
+        (true, Dialect::Mysql) => MYSQL,
+    };
+    PagedTable {
+        name: "users",
+        columns,
+    }
 }
 
 /// Marks users as changed (new version and lastModified) because something derived from other
@@ -220,4 +290,28 @@ pub fn bump_versions(
             .execute(conn)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn group_lists_decode_whatever_the_display_names_hold() {
+        let encoded = "g1:3:a:bg2:0:g3:5:é,:1:";
+        let groups = decode_groups("u", encoded).unwrap();
+        let pairs: Vec<_> = groups
+            .iter()
+            .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
+            .collect();
+        assert_eq!(pairs, [("g1", "a:b"), ("g2", ""), ("g3", "é,:1:")]);
+        assert!(decode_groups("u", "").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_truncated_group_list_is_refused() {
+        assert!(decode_groups("u", "g1:3:a:").is_none());
+        assert!(decode_groups("u", "g1:3").is_none());
+        assert!(decode_groups("u", "g1:x:abc").is_none());
+    }
 }

@@ -8,8 +8,11 @@ use serde_json::Value;
 
 use super::{render, Caller, DirectoryError};
 use crate::db::filter_sql::{self, Compiled, TableMap};
-use crate::db::{self, groups as group_store, users as user_store, DbConnection};
-use crate::scim::filter::{parse_attr_path, parse_filter};
+use crate::db::groups::{self as group_store, GroupRow};
+use crate::db::page::{page, PageRequest};
+use crate::db::users::{self as user_store, UserPageRow};
+use crate::db::{self, DbConnection};
+use crate::scim::filter::{parse_attr_path, parse_filter, CompareOp, Filter};
 use crate::scim::schema::{ResourceTypeDef, GROUP, USER};
 
 /// A list request, already bounded by the service's limits.
@@ -24,6 +27,8 @@ pub struct ListQuery {
     pub count: i64,
     /// Whether group members are wanted (`excludedAttributes=members` says no).
     pub with_members: bool,
+    /// Whether users' groups are wanted (`excludedAttributes=groups` says no).
+    pub with_groups: bool,
 }
 
 /// A page of resources.
@@ -38,6 +43,19 @@ struct Prepared {
     filter: Option<Compiled>,
     order_by: String,
     offset: i64,
+    reusable: bool,
+}
+
+impl Prepared {
+    fn request<'a>(&'a self, query: &ListQuery) -> PageRequest<'a> {
+        PageRequest {
+            filter: self.filter.as_ref(),
+            order_by: &self.order_by,
+            offset: self.offset,
+            limit: query.count,
+            reusable: self.reusable,
+        }
+    }
 }
 
 fn prepare(
@@ -48,17 +66,18 @@ fn prepare(
     query: &ListQuery,
 ) -> Result<Prepared, DirectoryError> {
     let dialect = db::dialect(conn);
+    // The caller's IdP dialect may rewrite literals (Entra's "True") before compiling.
     let filter = match query
         .filter
         .as_deref()
         .map(str::trim)
         .filter(|f| !f.is_empty())
     {
-        Some(text) => {
-            // The caller's IdP dialect may rewrite literals (Entra's "True") before compiling.
-            let parsed = caller.dialect.filter(rt, parse_filter(text)?);
-            Some(filter_sql::compile_filter(&parsed, rt, map, dialect)?)
-        }
+        Some(text) => Some(caller.dialect.filter(rt, parse_filter(text)?)),
+        None => None,
+    };
+    let compiled = match &filter {
+        Some(parsed) => Some(filter_sql::compile_filter(parsed, rt, map, dialect)?),
         None => None,
     };
     let sort_by = match query
@@ -71,10 +90,23 @@ fn prepare(
         None => None,
     };
     let order_by = filter_sql::order_by(sort_by.as_ref(), query.descending, rt, map, dialect)?;
+    // The lookups IdPs make all the time (`userName eq "…"`, `externalId eq "…"`, a plain
+    // listing) have one SQL text per attribute; those statements are worth keeping.
+    let reusable = sort_by.is_none()
+        && filter.as_ref().map_or(true, |f| {
+            matches!(
+                f,
+                Filter::Compare {
+                    op: CompareOp::Eq,
+                    ..
+                } | Filter::Present(_)
+            )
+        });
     Ok(Prepared {
-        filter,
+        filter: compiled,
         order_by,
         offset: query.start_index.max(1) - 1,
+        reusable,
     })
 }
 
@@ -84,31 +116,17 @@ pub fn list_users(
     query: &ListQuery,
 ) -> Result<ListResult, DirectoryError> {
     let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
-    let org = caller.org_id.as_str();
-    let (rows, total) = user_store::list_users(
-        conn,
-        org,
-        p.filter.as_ref(),
-        &p.order_by,
-        p.offset,
-        query.count,
-    )?;
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    let memberships = group_store::groups_of(conn, &ids)?;
-    let mut by_user: BTreeMap<&str, Vec<_>> = BTreeMap::new();
-    for m in &memberships {
-        by_user.entry(m.member_id.as_str()).or_default().push(m);
-    }
+    let table = user_store::page_table(db::dialect(conn), query.with_groups);
+    let (rows, total) =
+        page::<UserPageRow>(conn, table, caller.org_id.as_str(), &p.request(query))?;
     let resources = rows
         .iter()
         .map(|row| {
-            let groups = by_user
-                .get(row.id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            render::user(row, groups, &caller.scim_base)
+            let groups = row.groups()?;
+            let groups: Vec<_> = groups.iter().collect();
+            Ok(render::user(&row.user, &groups, &caller.scim_base))
         })
-        .collect();
+        .collect::<Result<_, DirectoryError>>()?;
     Ok(ListResult {
         total_results: total,
         start_index: query.start_index.max(1),
@@ -123,14 +141,7 @@ pub fn list_groups(
 ) -> Result<ListResult, DirectoryError> {
     let p = prepare(conn, caller, &GROUP, &filter_sql::GROUPS, query)?;
     let org = caller.org_id.as_str();
-    let (rows, total) = group_store::list_groups(
-        conn,
-        org,
-        p.filter.as_ref(),
-        &p.order_by,
-        p.offset,
-        query.count,
-    )?;
+    let (rows, total) = page::<GroupRow>(conn, group_store::GROUPS_PAGE, org, &p.request(query))?;
     let members = if query.with_members {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         group_store::members_of(conn, &ids)?

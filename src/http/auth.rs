@@ -71,7 +71,10 @@ impl FromRequest for ScimCaller {
             let state = state.ok_or_else(|| ScimFailure::Internal("no app state".into()))?;
             let token = token.ok_or(ScimFailure::Unauthorized("a bearer token is required"))?;
             let found = if tokens::secret::parse(&token).is_some() {
-                connection_by_secret(&state, token).await?
+                match state.scim_credentials.get(&token) {
+                    Some(connection) => Ok(connection),
+                    None => connection_by_secret(&state, token).await?,
+                }
             } else {
                 connection_by_jwt(&state, &token).await?
             };
@@ -98,12 +101,14 @@ impl FromRequest for ScimCaller {
     }
 }
 
-/// A connection's bearer secret. A connection switched to JWT no longer accepts its secrets.
+/// A connection's bearer secret, checked against the database and then remembered for a few
+/// seconds. A connection switched to JWT no longer accepts its secrets.
 async fn connection_by_secret(
     state: &AppState,
     token: String,
 ) -> Result<Result<ConnectionRow, String>, ScimFailure> {
-    Ok(state
+    let presented = token.clone();
+    let found = state
         .with_conn(move |conn| -> Result<_, DbError> {
             let row = match tokens::authenticate(conn, &token, TokenKind::ScimConnection)? {
                 Ok(row) => row,
@@ -114,11 +119,21 @@ async fn connection_by_secret(
                 Some(c) if c.auth_mode != "bearer" => {
                     Ok(Err("connection accepts only JWTs".into()))
                 }
-                Some(c) => Ok(Ok(c)),
+                Some(c) => Ok(Ok((c, row.expires_at))),
                 None => Ok(Err("connection gone".into())),
             }
         })
-        .await?)
+        .await?;
+    Ok(found.map(|(connection, expires_at)| {
+        let valid_until = expires_at.map(|at| {
+            let left = (at - crate::clock::now()).to_std().unwrap_or_default();
+            std::time::Instant::now() + left
+        });
+        state
+            .scim_credentials
+            .insert(&presented, connection.clone(), valid_until);
+        connection
+    }))
 }
 
 /// A bearer JWT: the connections configured for its (unverified) issuer are candidates, and the

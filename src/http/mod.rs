@@ -17,7 +17,9 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::config::Settings;
+use crate::db::orgs::ConnectionRow;
 use crate::db::{self, DbConnection, DbError, Pool};
+use crate::tokens::cache::CredentialCache;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -28,6 +30,9 @@ pub struct AppState {
     pub limiter: throttle::RateLimiter,
     /// Verifies IdP-issued JWTs; its key cache is per instance and safe to lose.
     pub jwt: crate::idp::jwt::JwtVerifier,
+    /// IdP connection secrets verified in the last few seconds (per instance, safe to lose);
+    /// cleared whenever a connection or its secrets change.
+    pub scim_credentials: CredentialCache<ConnectionRow>,
 }
 
 impl AppState {

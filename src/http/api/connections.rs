@@ -87,6 +87,8 @@ async fn update(
     let one = state
         .with_conn(move |c| connections::update(c, &auth, &id, &changes).map_err(ApiError::from))
         .await?;
+    // Disabling, a new dialect or rate limit, a switch to JWT: no remembered secret may outlive it.
+    state.scim_credentials.clear();
     Ok(HttpResponse::Ok().json(one))
 }
 
@@ -126,5 +128,6 @@ async fn revoke_secret(
             connections::revoke_secret(c, &auth, &id, &secret_id).map_err(ApiError::from)
         })
         .await?;
+    state.scim_credentials.clear();
     Ok(HttpResponse::NoContent().finish())
 }

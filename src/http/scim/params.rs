@@ -215,6 +215,7 @@ fn bounded(
             .unwrap_or(i64::from(limits.default_count))
             .clamp(0, max),
         with_members: true,
+        with_groups: true,
     })
 }
 

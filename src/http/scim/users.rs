@@ -64,9 +64,10 @@ impl Endpoint for Users {
     fn list(
         c: &mut DbConnection,
         caller: &Caller,
-        query: ListQuery,
-        _: &Projection,
+        mut query: ListQuery,
+        p: &Projection,
     ) -> Result<ListResult, DirectoryError> {
+        query.with_groups = p.wants("groups");
         users::list(c, caller, &query)
     }
 }

@@ -1,0 +1,112 @@
+//! One page of a resource table: rows of an organization matching a compiled filter, in a
+//! stable order, and the number of matches. Shared by users and groups.
+
+use diesel::deserialize::QueryableByName;
+use diesel::sql_types::{BigInt, Text};
+use diesel::RunQueryDsl;
+
+use super::filter_sql::{Compiled, SqlValue};
+use super::reusable::Reusable;
+use super::{DbConnection, MultiBackend};
+
+/// Which page, of which matches.
+#[derive(Debug, Clone, Copy)]
+pub struct PageRequest<'a> {
+    pub filter: Option<&'a Compiled>,
+    /// A compiled `ORDER BY` list ending in a unique column.
+    pub order_by: &'a str,
+    pub offset: i64,
+    /// 0 asks only for the total.
+    pub limit: i64,
+    /// Whether the query's text comes from a bounded set of shapes, so each connection may keep
+    /// its prepared statement (see `db::reusable`).
+    pub reusable: bool,
+}
+
+/// A table a page is read from.
+#[derive(Debug, Clone, Copy)]
+pub struct PagedTable<'a> {
+    pub name: &'static str,
+    /// What each row selects for its row type, comma-separated.
+    pub columns: &'a str,
+}
+
+/// The rows of `req`'s page and the total number of matches.
+///
+/// A page past the first reads the ids of the page first (on the `(org_id, created_at)` index
+/// with the default order, so skipped rows are never fetched whole) and then only those rows.
+/// The total is counted only when the page can't tell it: a short page that isn't past the end
+/// is the last one, so the total is its offset plus its length.
+pub fn page<R>(
+    conn: &mut DbConnection,
+    table: PagedTable<'_>,
+    org_id: &str,
+    req: &PageRequest<'_>,
+) -> diesel::QueryResult<(Vec<R>, i64)>
+where
+    R: QueryableByName<MultiBackend> + 'static,
+{
+    let no_binds: Vec<SqlValue> = Vec::new();
+    let condition = req.filter.map_or("1 = 1", |f| f.sql.as_str());
+    let binds = req.filter.map_or(&no_binds, |f| &f.binds);
+    if req.limit == 0 {
+        return Ok((Vec::new(), count(conn, table.name, org_id, req)?));
+    }
+    let PagedTable { name, columns } = table;
+    let order_by = req.order_by;
+    let matching = format!("FROM {name} WHERE {name}.org_id = ? AND ({condition})");
+    let sql = if req.offset == 0 {
+        format!("SELECT {columns} {matching} ORDER BY {order_by} LIMIT ? OFFSET ?")
+    } else {
+        format!(
+            "SELECT {columns} FROM {name} JOIN (SELECT {name}.id AS page_id {matching} \
+             ORDER BY {order_by} LIMIT ? OFFSET ?) page ON page.page_id = {name}.id \
+             ORDER BY {order_by}"
+        )
+    };
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(org_id.to_owned());
+    let query = super::bind_all(query, binds)
+        .bind::<BigInt, _>(req.limit)
+        .bind::<BigInt, _>(req.offset);
+    let rows: Vec<R> = if req.reusable {
+        Reusable(query).load(conn)?
+    } else {
+        query.load(conn)?
+    };
+    let len = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    let total = if len < req.limit && (len > 0 || req.offset == 0) {
+        req.offset + len
+    } else {
+        count(conn, name, org_id, req)?
+    };
+    Ok((rows, total))
+}
+
+/// The number of a table's rows in an organization that match the request's filter.
+fn count(
+    conn: &mut DbConnection,
+    table: &str,
+    org_id: &str,
+    req: &PageRequest<'_>,
+) -> diesel::QueryResult<i64> {
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let condition = req.filter.map_or("1 = 1", |f| f.sql.as_str());
+    let sql =
+        format!("SELECT COUNT(*) AS n FROM {table} WHERE {table}.org_id = ? AND ({condition})");
+    let query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(org_id.to_owned());
+    let query = super::bind_all(query, req.filter.map_or(&[], |f| f.binds.as_slice()));
+    let count: Count = if req.reusable {
+        Reusable(query).get_result(conn)?
+    } else {
+        query.get_result(conn)?
+    };
+    Ok(count.n)
+}
