@@ -9,7 +9,7 @@ use futures_util::future::join_all;
 
 use common::{group_body, id_of, member_ids, patch_body, spawn_app, user_body, Reply};
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 fn statuses(replies: &[Reply]) -> Vec<u16> {
     let mut s: Vec<u16> = replies.iter().map(|r| r.status).collect();
@@ -31,6 +31,19 @@ fn describe(replies: &[Reply]) -> String {
         .join("\n")
 }
 
+/// The PATCH operations adding one member.
+fn add_member(uid: &str) -> Value {
+    json!([{ "op": "add", "path": "members", "value": [{ "value": uid }] }])
+}
+
+fn assert_all_succeeded(replies: &[Reply]) {
+    assert!(
+        replies.iter().all(|r| r.status == 200),
+        "every request succeeds:\n{}",
+        describe(replies)
+    );
+}
+
 #[actix_web::test]
 async fn ten_parallel_member_adds_to_one_group_all_land() {
     let app = spawn_app().await;
@@ -42,18 +55,13 @@ async fn ten_parallel_member_adds_to_one_group_all_land() {
     }
     let group = app.create_group("Crowded", &[]).await;
     let path = format!("/Groups/{}", id_of(&group));
-    let replies = join_all(users.iter().map(|uid| {
-        app.patch_ops(
-            &path,
-            json!([{ "op": "add", "path": "members", "value": [{ "value": uid }] }]),
-        )
-    }))
+    let replies = join_all(
+        users
+            .iter()
+            .map(|uid| app.patch_ops(&path, add_member(uid))),
+    )
     .await;
-    assert!(
-        replies.iter().all(|r| r.status == 200),
-        "every add succeeds:\n{}",
-        describe(&replies)
-    );
+    assert_all_succeeded(&replies);
     let got = app.get_reply(&path).await.expect(200);
     let mut expected = users.clone();
     expected.sort();
@@ -66,6 +74,35 @@ async fn ten_parallel_member_adds_to_one_group_all_land() {
         let user = app.get_ok(&format!("/Users/{uid}")).await;
         assert_eq!(user["groups"][0]["value"], group["id"]);
     }
+}
+
+#[actix_web::test]
+async fn one_user_added_to_eight_groups_in_parallel_lists_all_eight() {
+    let app = spawn_app().await;
+    let uid = id_of(&app.create_user("joins.everything@example.com").await);
+    let mut groups = Vec::new();
+    for i in 0..8 {
+        groups.push(id_of(&app.create_group(&format!("Team {i}"), &[]).await));
+    }
+    let paths: Vec<String> = groups.iter().map(|gid| format!("/Groups/{gid}")).collect();
+    let replies = join_all(
+        paths
+            .iter()
+            .map(|path| app.patch_ops(path, add_member(&uid))),
+    )
+    .await;
+    assert_all_succeeded(&replies);
+    // The user's group list is kept with the user; none of the parallel writers may lose another's.
+    let user = app.get_ok(&format!("/Users/{uid}")).await;
+    let mut listed: Vec<String> = user["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["value"].as_str().unwrap().to_owned())
+        .collect();
+    listed.sort();
+    groups.sort();
+    assert_eq!(listed, groups, "{user}");
 }
 
 #[actix_web::test]

@@ -495,3 +495,43 @@ async fn a_members_display_follows_the_member_resource() {
     assert_eq!(display(&uid), "New Display");
     assert_eq!(display(&child), "New Child Name");
 }
+
+#[actix_web::test]
+async fn renaming_a_group_renames_it_in_its_members_groups_and_changes_their_etag() {
+    let app = spawn_app().await;
+    let uid = id_of(&app.create_user("renamed.group@example.com").await);
+    let other = id_of(&app.create_user("other.member@example.com").await);
+    let group = app.create_group("Old Name", &[&uid, &other]).await;
+    let user_path = format!("/Users/{uid}");
+    let before = app.get_reply(&user_path).await.expect(200);
+    assert_eq!(before.body["groups"][0]["display"], "Old Name");
+
+    let group_path = format!("/Groups/{}", id_of(&group));
+    app.patch_ops(
+        &group_path,
+        json!([{ "op": "replace", "path": "displayName", "value": "New Name" }]),
+    )
+    .await
+    .expect(200);
+    let after = app.get_reply(&user_path).await.expect(200);
+    assert_eq!(after.body["groups"][0]["display"], "New Name");
+    assert_ne!(after.header("etag"), before.header("etag"));
+    // Lists and filters on groups see the new name too.
+    let mut listed = app.user_ids_where("groups.display eq \"New Name\"").await;
+    listed.sort();
+    assert_eq!(listed, sorted(&[&uid, &other]));
+
+    // A PUT that renames and drops a member: the kept one shows the new name, the dropped none.
+    app.put_reply(
+        &group_path,
+        json!({ "schemas": [GROUP_SCHEMA], "displayName": "Newest", "members": [{ "value": uid }] }),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        app.get_ok(&user_path).await["groups"][0]["display"],
+        "Newest"
+    );
+    let dropped = app.get_ok(&format!("/Users/{other}")).await;
+    assert!(dropped.get("groups").is_none(), "{dropped}");
+}

@@ -62,7 +62,6 @@ fn list_query(filter: Option<&str>, start_index: i64, count: i64) -> ListQuery {
         start_index,
         count,
         with_members: true,
-        with_groups: true,
     }
 }
 

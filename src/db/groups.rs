@@ -258,24 +258,6 @@ pub fn members_matching(
     Ok(rows.into_iter().map(|r| r.member_id).collect())
 }
 
-/// The groups each of the given members directly belongs to, in one query (the member index).
-pub fn groups_of(conn: &mut DbConnection, member_ids: &[&str]) -> QueryResult<Vec<MembershipRow>> {
-    if member_ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!(
-        "SELECT gm.member_id AS member_id, g.id AS group_id, g.display_name AS display_name \
-         FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
-         WHERE gm.member_id IN ({}) ORDER BY gm.member_id, g.display_name_lower, g.id",
-        placeholders(member_ids.len())
-    );
-    let mut query = diesel::sql_query(sql).into_boxed();
-    for id in member_ids {
-        query = query.bind::<Text, _>(id.to_string());
-    }
-    query.load(conn)
-}
-
 /// The `scim_groups` table as pages read it.
 pub const GROUPS_PAGE: PagedTable = PagedTable {
     name: "scim_groups",

@@ -56,6 +56,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        member_groups -> Nullable<Text>,
     }
 }
 

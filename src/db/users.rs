@@ -4,7 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use diesel::sql_types::{Nullable, Text};
+use diesel::sql_types::Text;
 
 use super::filter_sql::Dialect;
 use super::groups::MembershipRow;
@@ -29,6 +29,21 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The user's direct groups, `id:length:display` each (see `refresh_groups`).
+    pub member_groups: Option<String>,
+}
+
+impl UserRow {
+    /// The user's direct groups, ordered by display name as everywhere else.
+    pub fn groups(&self) -> QueryResult<Vec<MembershipRow>> {
+        let encoded = self.member_groups.as_deref().unwrap_or("");
+        let mut groups = decode_groups(&self.id, encoded).ok_or_else(|| {
+            let message = format!("malformed group list of user {}", self.id);
+            diesel::result::Error::DeserializationError(message.into())
+        })?;
+        groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.group_id.clone()));
+        Ok(groups)
+    }
 }
 
 /// The indexed projections of a user's document, written with it.
@@ -174,52 +189,6 @@ pub fn existing_user_ids(
         .load(conn)
 }
 
-/// The columns of `UserRow`, as a page selects them.
-macro_rules! user_columns {
-    () => {
-        "users.id, users.org_id, users.user_name, users.external_id, users.active, \
-         users.attributes, users.role, users.role_source, users.licence, users.is_external, \
-         users.managed_by, users.version, users.created_at, users.updated_at"
-    };
-}
-
-/// A correlated subquery: the groups of `users.id`, each as `id:length:display` (length in
-/// characters), concatenated (NULL for none). Not JSON: MariaDB spills an aggregate of JSON
-/// values to an on-disk temporary table, one per query.
-macro_rules! groups_of_user {
-    ($concat:literal) => {
-        concat!(
-            "(SELECT ",
-            $concat,
-            " FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
-             WHERE gm.member_id = users.id)"
-        )
-    };
-}
-
-/// A user as a page reads it: the row and, when asked for, its groups (encoded by
-/// `groups_of_user!`), so a page costs one query.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct UserPageRow {
-    #[diesel(embed)]
-    pub user: UserRow,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub member_groups: Option<String>,
-}
-
-impl UserPageRow {
-    /// The user's groups, ordered by display name as everywhere else.
-    pub fn groups(&self) -> QueryResult<Vec<MembershipRow>> {
-        let encoded = self.member_groups.as_deref().unwrap_or("");
-        let mut groups = decode_groups(&self.user.id, encoded).ok_or_else(|| {
-            let message = format!("malformed group list of user {}", self.user.id);
-            diesel::result::Error::DeserializationError(message.into())
-        })?;
-        groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.group_id.clone()));
-        Ok(groups)
-    }
-}
-
 /// Decodes `id:length:display` entries; `None` if the text is not exactly such entries (e.g.
 /// truncated).
 fn decode_groups(member_id: &str, mut rest: &str) -> Option<Vec<MembershipRow>> {
@@ -243,51 +212,60 @@ fn decode_groups(member_id: &str, mut rest: &str) -> Option<Vec<MembershipRow>> 
     Some(groups)
 }
 
-/// The `users` table as a page reads it, with each user's groups when `with_groups`.
-pub fn page_table(dialect: Dialect, with_groups: bool) -> PagedTable<'static> {
-    const WITHOUT: &str = concat!(user_columns!(), ", NULL AS member_groups");
-    const SQLITE: &str = concat!(
-        user_columns!(),
-        ", ",
-        groups_of_user!(
-            "group_concat(g.id || ':' || length(g.display_name) || ':' || g.display_name, '')"
-        ),
-        " AS member_groups"
-    );
-    const MYSQL: &str = concat!(
-        user_columns!(),
-        ", ",
-        groups_of_user!("GROUP_CONCAT(g.id, ':', CHAR_LENGTH(g.display_name), ':', g.display_name SEPARATOR '')"),
-        " AS member_groups"
-    );
-    let columns = match (with_groups, dialect) {
-        (false, _) => WITHOUT,
-        (true, Dialect::Sqlite) => SQLITE,
-        (true, Dialect::Mysql) => MYSQL,
-    };
-    PagedTable {
-        name: "users",
-        columns,
+/// The `users` table as pages read it.
+pub const USERS_PAGE: PagedTable<'static> = PagedTable {
+    name: "users",
+    columns: "users.id, users.org_id, users.user_name, users.external_id, users.active, \
+              users.attributes, users.role, users.role_source, users.licence, users.is_external, \
+              users.managed_by, users.version, users.created_at, users.updated_at, \
+              users.member_groups",
+};
+
+/// A user's direct groups as `member_groups` holds them, from the member table.
+fn groups_expression(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "(SELECT group_concat(g.id || ':' || length(g.display_name) || ':' || g.display_name, '') \
+             FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+             WHERE gm.member_id = users.id)"
+        }
+        Dialect::Mysql => {
+            "(SELECT GROUP_CONCAT(g.id, ':', CHAR_LENGTH(g.display_name), ':', g.display_name \
+             SEPARATOR '') FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+             WHERE gm.member_id = users.id)"
+        }
     }
 }
 
-/// Marks users as changed (new version and lastModified) because something derived from other
-/// rows changed, e.g. their `groups`. Costs one statement per 500 users.
-pub fn bump_versions(
+/// Rewrites the group lists of these users from the member table and marks them changed (new
+/// version and lastModified): called in the transaction of every change to their memberships or
+/// to the name of a group they are in. One statement per 500 users; ids that are not users of
+/// the organization (e.g. nested groups) are ignored.
+///
+/// On MySQL the member rows are read with shared locks (a subquery of an `UPDATE`), so two
+/// transactions changing one user's memberships in different groups cannot both miss the
+/// other's row: one waits, or deadlocks and is retried.
+pub fn refresh_groups(
     conn: &mut DbConnection,
     org_id: &str,
     ids: &[&str],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    let groups = groups_expression(super::dialect(conn));
     for chunk in ids.chunks(500) {
-        diesel::update(users::table)
-            .filter(users::org_id.eq(org_id))
-            .filter(users::id.eq_any(chunk))
-            .set((
-                users::version.eq(users::version + 1),
-                users::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+        let sql = format!(
+            "UPDATE users SET member_groups = {groups}, version = version + 1, updated_at = ? \
+             WHERE org_id = ? AND id IN ({})",
+            vec!["?"; chunk.len()].join(", ")
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed()
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<Text, _>(org_id.to_owned());
+        for id in chunk {
+            query = query.bind::<Text, _>(id.to_string());
+        }
+        query.execute(conn)?;
     }
     Ok(())
 }

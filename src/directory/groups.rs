@@ -153,12 +153,6 @@ pub fn delete(
         let members = store::member_ids(conn, id)?;
         let parents = store::group_ids_of(conn, org, id)?;
         let now = crate::clock::now();
-        user_store::bump_versions(
-            conn,
-            org,
-            &members.iter().map(String::as_str).collect::<Vec<_>>(),
-            now,
-        )?;
         store::bump_versions(
             conn,
             org,
@@ -168,6 +162,9 @@ pub fn delete(
         if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
+        // After the member rows went with the group.
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        user_store::refresh_groups(conn, org, &members, now)?;
         audit::record(
             conn,
             AuditEvent {
@@ -251,13 +248,20 @@ fn bump(
         Some(c) => unique_display_name(e, &c.display_name),
         None => e.into(),
     })?;
-    if written {
-        Ok(())
-    } else if client_checked_version {
-        Err(ScimError::PreconditionFailed("the group was changed by another request".into()).into())
-    } else {
-        Err(DirectoryError::Conflict)
+    if !written {
+        return Err(if client_checked_version {
+            ScimError::PreconditionFailed("the group was changed by another request".into()).into()
+        } else {
+            DirectoryError::Conflict
+        });
     }
+    if cols.is_some_and(|c| c.display_name != row.display_name) {
+        // Every user member shows the new name in its `groups`: a rename costs O(members).
+        let members = store::member_ids(conn, &row.id)?;
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        user_store::refresh_groups(conn, caller.org_id.as_str(), &members, crate::clock::now())?;
+    }
+    Ok(())
 }
 
 fn record_change(
@@ -339,7 +343,7 @@ fn apply_member_changes(
         .chain(&delta.removed)
         .map(String::as_str)
         .collect();
-    user_store::bump_versions(conn, org, &changed, crate::clock::now())?;
+    user_store::refresh_groups(conn, org, &changed, crate::clock::now())?;
     Ok(delta)
 }
 

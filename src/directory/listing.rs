@@ -10,7 +10,7 @@ use super::{render, Caller, DirectoryError};
 use crate::db::filter_sql::{self, Compiled, TableMap};
 use crate::db::groups::{self as group_store, GroupRow};
 use crate::db::page::{page, PageRequest};
-use crate::db::users::{self as user_store, UserPageRow};
+use crate::db::users::{self as user_store, UserRow};
 use crate::db::{self, DbConnection};
 use crate::scim::filter::{parse_attr_path, parse_filter, CompareOp, Filter};
 use crate::scim::schema::{ResourceTypeDef, GROUP, USER};
@@ -27,8 +27,6 @@ pub struct ListQuery {
     pub count: i64,
     /// Whether group members are wanted (`excludedAttributes=members` says no).
     pub with_members: bool,
-    /// Whether users' groups are wanted (`excludedAttributes=groups` says no).
-    pub with_groups: bool,
 }
 
 /// A page of resources.
@@ -116,16 +114,11 @@ pub fn list_users(
     query: &ListQuery,
 ) -> Result<ListResult, DirectoryError> {
     let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
-    let table = user_store::page_table(db::dialect(conn), query.with_groups);
-    let (rows, total) =
-        page::<UserPageRow>(conn, table, caller.org_id.as_str(), &p.request(query))?;
+    let org = caller.org_id.as_str();
+    let (rows, total) = page::<UserRow>(conn, user_store::USERS_PAGE, org, &p.request(query))?;
     let resources = rows
         .iter()
-        .map(|row| {
-            let groups = row.groups()?;
-            let groups: Vec<_> = groups.iter().collect();
-            Ok(render::user(&row.user, &groups, &caller.scim_base))
-        })
+        .map(|row| Ok(render::user(row, &row.groups()?, &caller.scim_base)))
         .collect::<Result<_, DirectoryError>>()?;
     Ok(ListResult {
         total_results: total,

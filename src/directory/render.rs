@@ -57,7 +57,7 @@ fn meta(
 }
 
 /// A user resource; `groups` are the user's direct memberships (readOnly, derived).
-pub fn user(row: &UserRow, groups: &[&MembershipRow], scim_base: &str) -> Value {
+pub fn user(row: &UserRow, groups: &[MembershipRow], scim_base: &str) -> Value {
     let groups: Vec<Value> = groups
         .iter()
         .map(|g| {

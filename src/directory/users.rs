@@ -213,10 +213,8 @@ fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<UserRow, D
 
 fn load(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Resource, DirectoryError> {
     let row = find(conn, caller, id)?;
-    let groups = group_store::groups_of(conn, &[id])?;
-    let refs: Vec<_> = groups.iter().collect();
     Ok(Resource {
-        resource: render::user(&row, &refs, &caller.scim_base),
+        resource: render::user(&row, &row.groups()?, &caller.scim_base),
         version: row.version,
     })
 }

@@ -101,13 +101,13 @@ enum Keep<'a> {
 /// Extension objects left empty are dropped. Keys are matched case-insensitively and kept as
 /// they are in `resource`.
 pub fn project(
-    resource: &Value,
+    resource: Value,
     rt: &ResourceTypeDef,
     attributes: &[AttrPath],
     excluded: &[AttrPath],
 ) -> Value {
     let Value::Object(fields) = resource else {
-        return resource.clone();
+        return resource;
     };
     let wanted = Selection::new(rt, attributes);
     let unwanted = Selection::new(rt, excluded);
@@ -115,12 +115,12 @@ pub fn project(
     let mut out = Map::new();
     for (key, value) in fields {
         if key.eq_ignore_ascii_case("schemas") {
-            out.insert(key.clone(), value.clone());
-        } else if let Some(attr) = top_level(rt, key) {
+            out.insert(key, value);
+        } else if let Some(attr) = top_level(rt, &key) {
             if let Some(v) = project_attr(attr, value, &wanted, &unwanted, requested, false) {
-                out.insert(key.clone(), v);
+                out.insert(key, v);
             }
-        } else if let Some(ext) = extension(rt, key) {
+        } else if let Some(ext) = extension(rt, &key) {
             let Value::Object(inner) = value else {
                 continue;
             };
@@ -128,9 +128,9 @@ pub fn project(
             let whole_out = unwanted.extensions.contains(&ext.id);
             let mut kept = Map::new();
             for (name, v) in inner {
-                let Some(attr) = find(ext.attributes, name) else {
+                let Some(attr) = find(ext.attributes, &name) else {
                     if whole_in || (!requested && !whole_out) {
-                        kept.insert(name.clone(), v.clone());
+                        kept.insert(name, v);
                     }
                     continue;
                 };
@@ -140,16 +140,16 @@ pub fn project(
                     project_attr(attr, v, &wanted, &unwanted, requested, whole_in)
                 };
                 if let Some(v) = projected {
-                    kept.insert(name.clone(), v);
+                    kept.insert(name, v);
                 }
             }
             if !kept.is_empty() {
-                out.insert(key.clone(), Value::Object(kept));
+                out.insert(key, Value::Object(kept));
             }
         } else if !requested {
             // Not an attribute of this resource type; stored documents should not hold any,
             // but without an `attributes` list there is no reason to hide it.
-            out.insert(key.clone(), value.clone());
+            out.insert(key, value);
         }
     }
     Value::Object(out)
@@ -159,7 +159,7 @@ pub fn project(
 /// extension was named in `attributes`.
 fn project_attr(
     attr: &AttributeDef,
-    value: &Value,
+    value: Value,
     wanted: &Selection,
     unwanted: &Selection,
     requested: bool,
@@ -191,14 +191,14 @@ fn project_attr(
 
 /// Filters the sub-attributes of a complex value (or of each element of a multi-valued one);
 /// values of other types pass through. Objects and arrays left empty become `None`.
-fn keep_subs(attr: &AttributeDef, value: &Value, keep: &Keep) -> Option<Value> {
+fn keep_subs(attr: &AttributeDef, value: Value, keep: &Keep) -> Option<Value> {
     if attr.sub_attributes.is_empty() {
-        return Some(value.clone());
+        return Some(value);
     }
-    let filter_object = |obj: &Map<String, Value>| -> Option<Value> {
+    let filter_object = |obj: Map<String, Value>| -> Option<Value> {
         let mut kept = Map::new();
         for (name, v) in obj {
-            let sub = find(attr.sub_attributes, name);
+            let sub = find(attr.sub_attributes, &name);
             let keep_it = match (sub, keep) {
                 (Some(sub), _) if sub.returned == Returned::Never => false,
                 (Some(sub), _) if sub.returned == Returned::Always => true,
@@ -212,7 +212,7 @@ fn keep_subs(attr: &AttributeDef, value: &Value, keep: &Keep) -> Option<Value> {
                 (None, _) => true,
             };
             if keep_it {
-                kept.insert(name.clone(), v.clone());
+                kept.insert(name, v);
             }
         }
         (!kept.is_empty()).then_some(Value::Object(kept))
@@ -221,15 +221,15 @@ fn keep_subs(attr: &AttributeDef, value: &Value, keep: &Keep) -> Option<Value> {
         Value::Object(obj) => filter_object(obj),
         Value::Array(items) => {
             let kept: Vec<Value> = items
-                .iter()
+                .into_iter()
                 .filter_map(|item| match item {
                     Value::Object(obj) => filter_object(obj),
-                    other => Some(other.clone()),
+                    other => Some(other),
                 })
                 .collect();
             (!kept.is_empty()).then_some(Value::Array(kept))
         }
-        other => Some(other.clone()),
+        other => Some(other),
     }
 }
 

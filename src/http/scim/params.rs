@@ -79,7 +79,7 @@ impl Projection {
         }
     }
 
-    pub fn apply(&self, resource: &Value, rt: &ResourceTypeDef) -> Value {
+    pub fn apply(&self, resource: Value, rt: &ResourceTypeDef) -> Value {
         project(resource, rt, &self.attributes, &self.excluded)
     }
 }
@@ -215,14 +215,13 @@ fn bounded(
             .unwrap_or(i64::from(limits.default_count))
             .clamp(0, max),
         with_members: true,
-        with_groups: true,
     })
 }
 
 /// A single resource response with its ETag (and `Location` on 201).
 pub fn resource_response(
     status: StatusCode,
-    resource: &Value,
+    resource: Value,
     version: i64,
     rt: &ResourceTypeDef,
     projection: &Projection,
@@ -240,13 +239,13 @@ pub fn resource_response(
 
 /// A ListResponse (RFC 7644 §3.4.2).
 pub fn list_response(
-    result: &ListResult,
+    result: ListResult,
     rt: &ResourceTypeDef,
     projection: &Projection,
 ) -> HttpResponse {
     let resources: Vec<Value> = result
         .resources
-        .iter()
+        .into_iter()
         .map(|r| projection.apply(r, rt))
         .collect();
     HttpResponse::Ok().content_type(SCIM_CONTENT_TYPE).body(

@@ -87,7 +87,7 @@ pub async fn create<E: Endpoint>(
     let r = run(&state, move |c| E::create(c, &caller, body, &projection)).await?;
     Ok(resource_response(
         StatusCode::CREATED,
-        &r.resource,
+        r.resource,
         r.version,
         E::RT,
         &p,
@@ -110,7 +110,7 @@ pub async fn get<E: Endpoint>(
     }
     Ok(resource_response(
         StatusCode::OK,
-        &r.resource,
+        r.resource,
         r.version,
         E::RT,
         &p,
@@ -133,7 +133,7 @@ pub async fn replace<E: Endpoint>(
     .await?;
     Ok(resource_response(
         StatusCode::OK,
-        &r.resource,
+        r.resource,
         r.version,
         E::RT,
         &p,
@@ -156,7 +156,7 @@ pub async fn patch<E: Endpoint>(
     .await?;
     Ok(resource_response(
         StatusCode::OK,
-        &r.resource,
+        r.resource,
         r.version,
         E::RT,
         &p,
@@ -185,7 +185,7 @@ pub async fn list<E: Endpoint>(
     let (query, p) = list_from_query(&req, &state.settings.scim)?;
     let projection = p.clone();
     let page = run(&state, move |c| E::list(c, &caller, query, &projection)).await?;
-    Ok(list_response(&page, E::RT, &p))
+    Ok(list_response(page, E::RT, &p))
 }
 
 pub async fn search<E: Endpoint>(
@@ -197,5 +197,5 @@ pub async fn search<E: Endpoint>(
     let (query, p) = list_from_search(&body, &state.settings.scim)?;
     let projection = p.clone();
     let page = run(&state, move |c| E::list(c, &caller, query, &projection)).await?;
-    Ok(list_response(&page, E::RT, &p))
+    Ok(list_response(page, E::RT, &p))
 }

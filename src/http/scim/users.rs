@@ -64,10 +64,9 @@ impl Endpoint for Users {
     fn list(
         c: &mut DbConnection,
         caller: &Caller,
-        mut query: ListQuery,
-        p: &Projection,
+        query: ListQuery,
+        _: &Projection,
     ) -> Result<ListResult, DirectoryError> {
-        query.with_groups = p.wants("groups");
         users::list(c, caller, &query)
     }
 }
