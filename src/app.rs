@@ -105,6 +105,10 @@ fn serve(listener: TcpListener, state: AppState) -> Result<Server, String> {
         n => n,
     };
     let max_body = state.settings.http.max_body_bytes;
+    // Database work runs on each worker's blocking threads. More threads than pooled
+    // connections would only wait for one, and every extra thread costs wake-ups and cache.
+    let pool_size = usize::try_from(state.pool.max_size()).unwrap_or(usize::MAX);
+    let blocking_threads = pool_size.div_ceil(workers).max(2);
     let data = web::Data::new(state);
     let local_addr = listener
         .local_addr()
@@ -115,6 +119,7 @@ fn serve(listener: TcpListener, state: AppState) -> Result<Server, String> {
     let shutdown = builder.graceful_shutdown_signal();
     let server = builder
         .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(20)
         .listen("gatehouse-http", listener, move || {
             let app = App::new()
