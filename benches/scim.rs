@@ -240,6 +240,8 @@ enum BenchDatabase {
         admin_url: String,
         name: String,
         keep: bool,
+        /// Server version and buffer pool size: the figures depend on both.
+        server: String,
     },
 }
 
@@ -271,7 +273,9 @@ impl BenchDatabase {
                 .map(|d| format!("{}/gatehouse.db", d.path().display()))
                 .unwrap_or_default(),
             #[cfg(feature = "mysql")]
-            BenchDatabase::Mysql { name, .. } => format!("MariaDB database `{name}`"),
+            BenchDatabase::Mysql { name, server, .. } => {
+                format!("MariaDB database `{name}`, {server}")
+            }
         }
     }
 }
@@ -304,11 +308,28 @@ fn mysql_database(config: &Config) -> Result<(BenchDatabase, String)> {
     ))
     .execute(&mut admin)
     .with_context(|| format!("cannot create database {db}"))?;
+    #[derive(diesel::QueryableByName)]
+    struct ServerInfo {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        buffer_pool_mib: i64,
+    }
+    let info: ServerInfo = diesel::sql_query(
+        "SELECT VERSION() AS version, \
+         CAST(@@innodb_buffer_pool_size / 1048576 AS SIGNED) AS buffer_pool_mib",
+    )
+    .get_result(&mut admin)
+    .context("cannot read the server's version")?;
     Ok((
         BenchDatabase::Mysql {
             admin_url,
             name: db.clone(),
             keep: config.keep_db,
+            server: format!(
+                "server {}, innodb_buffer_pool_size {} MiB",
+                info.version, info.buffer_pool_mib
+            ),
         },
         format!("{server}/{db}"),
     ))
@@ -338,6 +359,7 @@ impl Drop for BenchDatabase {
                 admin_url,
                 name,
                 keep,
+                ..
             } => {
                 use diesel::{Connection, MysqlConnection, RunQueryDsl};
                 if *keep {
@@ -491,6 +513,45 @@ impl CpuSnapshot {
             },
         }
     }
+}
+
+/// Busy and total jiffies of the whole machine, from the first line of /proc/stat.
+fn machine_jiffies() -> Option<(u64, u64)> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    let fields: Vec<u64> = text
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let total: u64 = fields.iter().sum();
+    // idle and iowait are the 4th and 5th fields.
+    let idle = fields.get(3)? + fields.get(4).unwrap_or(&0);
+    Some((total - idle, total))
+}
+
+/// Waits (at most two minutes) until the machine is quiet: seeding leaves the database
+/// flushing and purging for a while, and measuring lookups on top of that measures the seeding.
+async fn settle() {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(120) {
+        let Some((busy0, total0)) = machine_jiffies() else {
+            return;
+        };
+        actix_web::rt::time::sleep(Duration::from_secs(1)).await;
+        let Some((busy1, total1)) = machine_jiffies() else {
+            return;
+        };
+        let busy = (busy1 - busy0) as f64 / (total1 - total0).max(1) as f64;
+        if busy < 0.10 {
+            break;
+        }
+    }
+    eprintln!(
+        "  machine quiet after {:.0} s",
+        started.elapsed().as_secs_f64()
+    );
 }
 
 /// The MariaDB server process on this machine, if there is one (by process name).
@@ -989,6 +1050,7 @@ async fn measure(scim: &Scim, config: &Config) -> Result<Measured> {
         }
         Ok(())
     };
+    settle().await;
     let warm = pick(1_000.min(config.lookups.max(1)));
     load("warm-up", warm.len(), conc, |k| lookup(warm[k])).await?;
     let seq = pick(config.seq_lookups);
