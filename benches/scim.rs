@@ -60,11 +60,6 @@ impl<T, E: std::fmt::Display> Context<T> for Result<T, E> {
     }
 }
 
-/// The allocator `gatehouse serve` runs with (see `src/main.rs`), so the service measured here
-/// is the one shipped.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const SCIM_JSON: &str = "application/scim+json";
 const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";

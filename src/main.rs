@@ -9,11 +9,6 @@ use gatehouse::cli::{Cli, Command};
 use gatehouse::config::Settings;
 use gatehouse::{db, telemetry};
 
-/// mimalloc instead of the system allocator: the service allocates many small, short-lived
-/// values per request across many threads, where glibc's malloc spends its time consolidating.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
