@@ -9,7 +9,7 @@ use diesel::sql_types::Text;
 use super::filter_sql::Compiled;
 use super::page::PagedTable;
 use super::schema::{group_members, scim_groups};
-use super::{bind_all, DbConnection};
+use super::{bind_all, placeholders, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = scim_groups)]
@@ -265,10 +265,6 @@ pub const GROUPS_PAGE: PagedTable = PagedTable {
               scim_groups.external_id, scim_groups.attributes, scim_groups.managed_by, \
               scim_groups.version, scim_groups.created_at, scim_groups.updated_at",
 };
-
-fn placeholders(n: usize) -> String {
-    vec!["?"; n].join(", ")
-}
 
 /// Marks groups as changed (new version and lastModified) because their members changed
 /// elsewhere, e.g. a member was deleted. Costs one statement per 500 groups.

@@ -11,7 +11,7 @@ pub mod schema;
 pub mod tokens;
 pub mod users;
 
-pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend, PooledDb};
+pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};
 
 use std::time::Duration;
 
@@ -218,6 +218,11 @@ pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -
         };
     }
     query
+}
+
+/// `?, ?, …` for an `IN` list of `n` binds.
+pub(crate) fn placeholders(n: usize) -> String {
+    vec!["?"; n].join(", ")
 }
 
 /// The SQL dialect of a connection, for the filter compiler.

@@ -23,6 +23,17 @@ pub struct PageRequest<'a> {
     pub reusable: bool,
 }
 
+impl PageRequest<'_> {
+    /// The compiled filter's condition, or one that every row meets.
+    fn condition(&self) -> &str {
+        self.filter.map_or("1 = 1", |f| f.sql.as_str())
+    }
+
+    fn binds(&self) -> &[SqlValue] {
+        self.filter.map_or(&[], |f| f.binds.as_slice())
+    }
+}
+
 /// A table a page is read from.
 #[derive(Debug, Clone, Copy)]
 pub struct PagedTable<'a> {
@@ -46,14 +57,11 @@ pub fn page<R>(
 where
     R: QueryableByName<MultiBackend> + 'static,
 {
-    let no_binds: Vec<SqlValue> = Vec::new();
-    let condition = req.filter.map_or("1 = 1", |f| f.sql.as_str());
-    let binds = req.filter.map_or(&no_binds, |f| &f.binds);
     if req.limit == 0 {
         return Ok((Vec::new(), count(conn, table.name, org_id, req)?));
     }
     let PagedTable { name, columns } = table;
-    let order_by = req.order_by;
+    let (order_by, condition) = (req.order_by, req.condition());
     let matching = format!("FROM {name} WHERE {name}.org_id = ? AND ({condition})");
     let sql = if req.offset == 0 {
         format!("SELECT {columns} {matching} ORDER BY {order_by} LIMIT ? OFFSET ?")
@@ -67,7 +75,7 @@ where
     let query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Text, _>(org_id.to_owned());
-    let query = super::bind_all(query, binds)
+    let query = super::bind_all(query, req.binds())
         .bind::<BigInt, _>(req.limit)
         .bind::<BigInt, _>(req.offset);
     let rows: Vec<R> = if req.reusable {
@@ -96,13 +104,14 @@ fn count(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
-    let condition = req.filter.map_or("1 = 1", |f| f.sql.as_str());
-    let sql =
-        format!("SELECT COUNT(*) AS n FROM {table} WHERE {table}.org_id = ? AND ({condition})");
+    let sql = format!(
+        "SELECT COUNT(*) AS n FROM {table} WHERE {table}.org_id = ? AND ({})",
+        req.condition()
+    );
     let query = diesel::sql_query(sql)
         .into_boxed()
         .bind::<Text, _>(org_id.to_owned());
-    let query = super::bind_all(query, req.filter.map_or(&[], |f| f.binds.as_slice()));
+    let query = super::bind_all(query, req.binds());
     let count: Count = if req.reusable {
         Reusable(query).get_result(conn)?
     } else {

@@ -256,7 +256,7 @@ pub fn refresh_groups(
         let sql = format!(
             "UPDATE users SET member_groups = {groups}, version = version + 1, updated_at = ? \
              WHERE org_id = ? AND id IN ({})",
-            vec!["?"; chunk.len()].join(", ")
+            super::placeholders(chunk.len())
         );
         let mut query = diesel::sql_query(sql)
             .into_boxed()
