@@ -1,9 +1,8 @@
 //! The statements the hot paths send: the lookups IdPs repeat all day keep their prepared
 //! statement per connection, and a page of users is one query whatever its size. Counted on
 //! MariaDB's own session counters; on SQLite (no such counters) the test says so and passes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{id_of, spawn_app, TestApp};
 use diesel::RunQueryDsl;

@@ -1,8 +1,7 @@
 //! The foundation: health and readiness, authentication of both surfaces, bootstrap, request
 //! ids, body limits, tenant isolation and recovery from a lost database.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,7 @@
 //! Discovery end to end (RFC 7644 §4; RFC 7643 §5, §6, §7, §8.5–§8.7): what the service says
 //! it supports, its resource types and its schemas, attribute by attribute.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, ENTERPRISE, GROUP_SCHEMA, LIST_RESPONSE, USER_SCHEMA};
 use serde_json::{json, Value};

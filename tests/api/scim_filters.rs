@@ -1,9 +1,8 @@
 //! Filtering end to end (RFC 7644 §3.4.2.2), on GET and on POST `/.search` (§3.4.3): every
 //! operator, the logical operators and their precedence, value-path filters, extension and
 //! sub-attribute paths, caseExact, dates, booleans, membership filters, and the errors.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

@@ -1,9 +1,8 @@
 //! SCIM Groups end to end (RFC 7643 §4.2, §4.1.2 `groups`; RFC 7644 §3.3–§3.6): members of
 //! both kinds, the user's derived `groups`, replacement, deletion and its effect on memberships,
 //! uniqueness and member validation.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{group_body, id_of, member_ids, sorted, spawn_app, user_body, GROUP_SCHEMA};
 use reqwest::Method;

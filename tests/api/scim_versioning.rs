@@ -1,8 +1,7 @@
 //! Versioning end to end (RFC 7644 §3.14, RFC 7643 §3.1 `meta.version`, RFC 7232): ETags,
 //! `If-None-Match` on reads and `If-Match` on every write.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{group_body, id_of, member_ids, patch_body, spawn_app, user_body, Reply, TestApp};
 use reqwest::Method;

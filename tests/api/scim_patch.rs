@@ -1,8 +1,7 @@
 //! PATCH end to end (RFC 7644 §3.5.2): add, remove and replace in every path form, on Users and
 //! Groups; atomicity; the error types of §3.5.2 and §3.12; the response and its projection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{
     id_of, member_ids, patch_body, sorted, spawn_app, user_body, TestApp, ENTERPRISE, PATCH_OP,

@@ -1,9 +1,8 @@
 //! Concurrent writes end to end (RFC 7644 §3.14, §3.5.2 atomicity; uniqueness under races).
 //! These matter most on MariaDB, where requests really run in parallel transactions; they
 //! must hold on SQLite too.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use futures_util::future::join_all;
 

@@ -1,9 +1,8 @@
 //! SCIM Users end to end (RFC 7643 §4.1, §4.3; RFC 7644 §3.3–§3.6, §3.4.2.5): create, read,
 //! replace, delete, uniqueness, validation, the enterprise extension, content types and
 //! attribute projection.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{filter_query, id_of, spawn_app, user_body, Reply, ENTERPRISE, PATCH_OP, USER_SCHEMA};
 use reqwest::Method;

@@ -1,9 +1,8 @@
 //! SCIM Bulk (RFC 7644 §3.7) over HTTP: bulkId references in any order, every method, per
 //! operation failures, failOnErrors, circular references, the maxOperations and maxPayloadSize
 //! limits, `version` as If-Match, and the ServiceProviderConfig advertisement.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{id_of, spawn_app, spawn_with, test_settings, user_body, TestApp, TestDatabase};
 use serde_json::{json, Value};

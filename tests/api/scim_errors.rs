@@ -1,9 +1,8 @@
 //! SCIM errors end to end (RFC 7644 §3.12): each error the service produces, with its HTTP
 //! status, `status` as a string, `scimType` and a `detail`, always as `application/scim+json`;
 //! and bodies no client should send never get a 500.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{group_body, id_of, spawn_app, user_body, Reply, GROUP_SCHEMA, PATCH_OP};
 use reqwest::Method;

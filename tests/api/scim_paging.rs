@@ -1,7 +1,6 @@
 //! Paging and sorting end to end (RFC 7644 §3.4.2.3, §3.4.2.4), on GET and POST `/.search`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

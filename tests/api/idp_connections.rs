@@ -1,8 +1,7 @@
 //! IdP connections through the admin API: dialects, secret rotation and revocation, least
 //! privilege, tenant isolation, and per-connection throttling with `Retry-After`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

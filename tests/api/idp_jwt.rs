@@ -1,7 +1,6 @@
 //! `JwtVerifier` on its own: tokens signed with the test keys in tests/fixtures/jwt/, checked
 //! against a JWKS served by a tiny HTTP server started inside each test (it counts requests, so
 //! caching and refetch-on-unknown-kid are observable) or against a static PEM key.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};

@@ -1,9 +1,8 @@
 //! Raw quotes in a request-target, as Microsoft Entra ID sends SCIM filters, reach the handlers
 //! instead of actix's empty 400 (see `src/http/request_target.rs`). The requests are written
 //! byte for byte on a TCP socket: an HTTP client library would percent-encode the quotes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use common::{spawn_app, user_body, TestApp, SCIM_JSON};
 use serde_json::Value;

@@ -12,9 +12,8 @@
 //! shows the scenario, the step, the request sent and the whole response.
 //!
 //! `GATEHOUSE_REPLAY=text` runs only the scenario files whose path contains `text`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
