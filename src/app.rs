@@ -127,7 +127,6 @@ fn serve(listener: TcpListener, state: AppState) -> Result<Server, String> {
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(web::JsonConfig::default().limit(max_body))
                 .wrap(middleware::from_fn(http::request_context))
-                .wrap(tracing_actix_web::TracingLogger::default())
                 .configure(http::configure)
                 .into_factory()
                 .map_err(|e: actix_web::Error| e.error_response());

@@ -58,12 +58,30 @@ where
         REQUEST_ID.with(|id| *id.borrow_mut() = None);
         out
     });
-    task.in_current_span()
-        .await
-        .map_err(|e| BlockingFailed(e.to_string()))
+    task.in_current_span().await.map_err(|e| {
+        if e.is_panic() {
+            BlockingFailed::Panicked(panic_message(e.into_panic()))
+        } else {
+            BlockingFailed::Cancelled
+        }
+    })
 }
 
-/// The blocking task panicked or was cancelled.
+/// Why blocking work gave no result.
 #[derive(Debug, thiserror::Error)]
-#[error("blocking task failed: {0}")]
-pub struct BlockingFailed(pub String);
+pub enum BlockingFailed {
+    /// A bug: the work panicked (the message is for the log).
+    #[error("blocking task panicked: {0}")]
+    Panicked(String),
+    /// The runtime is shutting down.
+    #[error("blocking task cancelled")]
+    Cancelled,
+}
+
+fn panic_message(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}

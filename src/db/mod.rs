@@ -39,6 +39,9 @@ pub enum DbError {
     /// Any other query failure: a bug or an unexpected state, never the client's doing.
     #[error("database error: {0}")]
     Query(DieselError),
+    /// The work panicked: a bug, answered 500 and logged with its cause; never an outage.
+    #[error("database work panicked: {0}")]
+    Panicked(String),
 }
 
 impl From<DieselError> for DbError {

@@ -56,6 +56,7 @@ pub struct ConnectionRow {
     pub requests_per_minute: Option<i32>,
     pub disabled: bool,
     pub created_at: NaiveDateTime,
+    pub takeover_unmanaged: bool,
 }
 
 pub struct NewConnection<'a> {
@@ -114,6 +115,7 @@ pub struct ConnectionChanges {
     pub jwt_static_key: Option<Option<String>>,
     pub requests_per_minute: Option<Option<i32>>,
     pub disabled: Option<bool>,
+    pub takeover_unmanaged: Option<bool>,
 }
 
 pub fn update_connection(
@@ -128,6 +130,26 @@ pub fn update_connection(
         .set(changes)
         .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// The version of the organization's set of active super admins (see `claim_admin_guard`).
+pub fn admin_guard_version(conn: &mut DbConnection, org_id: &str) -> QueryResult<i64> {
+    organizations::table
+        .filter(organizations::id.eq(org_id))
+        .select(organizations::admin_guard_version)
+        .first(conn)
+}
+
+/// Claims the next version of the set of active super admins if it is still `seen`: of two
+/// transactions that each remove a super admin after checking that another remains, one claims
+/// it and the other must run again (and then sees the first one's change).
+pub fn claim_admin_guard(conn: &mut DbConnection, org_id: &str, seen: i64) -> QueryResult<bool> {
+    let claimed = diesel::update(organizations::table)
+        .filter(organizations::id.eq(org_id))
+        .filter(organizations::admin_guard_version.eq(seen))
+        .set(organizations::admin_guard_version.eq(seen + 1))
+        .execute(conn)?;
+    Ok(claimed == 1)
 }
 
 /// The enabled JWT connections that trust `issuer`: the candidates for a bearer JWT whose

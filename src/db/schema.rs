@@ -6,6 +6,7 @@ diesel::table! {
         id -> Text,
         name -> Text,
         created_at -> Timestamp,
+        admin_guard_version -> BigInt,
     }
 }
 
@@ -33,6 +34,7 @@ diesel::table! {
         requests_per_minute -> Nullable<Integer>,
         disabled -> Bool,
         created_at -> Timestamp,
+        takeover_unmanaged -> Bool,
     }
 }
 

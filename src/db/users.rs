@@ -109,6 +109,36 @@ pub fn insert_user(
         .map(|_| ())
 }
 
+/// How many active super admins the organization has besides `except_id`.
+pub fn count_other_active_super_admins(
+    conn: &mut DbConnection,
+    org_id: &str,
+    except_id: &str,
+) -> QueryResult<i64> {
+    users::table
+        .filter(users::org_id.eq(org_id))
+        .filter(users::role.eq("super_admin"))
+        .filter(users::active.eq(true))
+        .filter(users::id.ne(except_id))
+        .count()
+        .get_result(conn)
+}
+
+/// Records which IdP connection manages a user (it took the user over).
+pub fn set_managed_by(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+    connection_id: &str,
+) -> QueryResult<bool> {
+    let updated = diesel::update(users::table)
+        .filter(users::org_id.eq(org_id))
+        .filter(users::id.eq(id))
+        .set(users::managed_by.eq(connection_id))
+        .execute(conn)?;
+    Ok(updated == 1)
+}
+
 pub fn find_user(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::org_id.eq(org_id))

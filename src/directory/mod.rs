@@ -6,6 +6,7 @@ pub mod bulk;
 pub mod groups;
 mod listing;
 mod render;
+pub mod stewardship;
 pub mod users;
 
 pub use listing::{ListQuery, ListResult};

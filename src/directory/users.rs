@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 
+use super::stewardship::{self, Stewardship};
 use super::{check_if_match, listing, not_found, render, Caller, DirectoryError, Resource};
 use crate::audit::{self, AuditEvent};
 use crate::db::groups as group_store;
@@ -74,11 +75,12 @@ pub fn replace(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
+        let stewardship = stewardship::authorize_change(conn, caller, &row)?;
         let old = render::document(&row.attributes);
         write(
             conn,
             caller,
-            &row,
+            (&row, stewardship),
             &cols,
             &doc,
             if_match.is_some(),
@@ -101,6 +103,7 @@ pub fn patch(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
+        let stewardship = stewardship::authorize_change(conn, caller, &row)?;
         let old = Value::Object(render::document(&row.attributes));
         let mut doc = old.clone();
         if !apply_patch(&mut doc, &ops, &USER)? {
@@ -114,7 +117,7 @@ pub fn patch(
         write(
             conn,
             caller,
-            &row,
+            (&row, stewardship),
             &cols,
             &doc,
             if_match.is_some(),
@@ -135,6 +138,8 @@ pub fn delete(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
+        stewardship::authorize_change(conn, caller, &row)?;
+        stewardship::keep_a_super_admin(conn, caller, &row, false)?;
         let org = caller.org_id.as_str();
         // Each group the user was in loses a member: a new version for each.
         let groups = group_store::group_ids_of(conn, org, id)?;
@@ -172,13 +177,14 @@ pub fn list(
 fn write(
     conn: &mut DbConnection,
     caller: &Caller,
-    row: &UserRow,
+    (row, stewardship): (&UserRow, Stewardship),
     cols: &UserColumns,
     doc: &Value,
     client_checked_version: bool,
     action: &str,
     old: &Value,
 ) -> Result<(), DirectoryError> {
+    stewardship::keep_a_super_admin(conn, caller, row, cols.active)?;
     let org = caller.org_id.as_str();
     let written = store::update_user(conn, org, &row.id, row.version, cols, crate::clock::now())
         .map_err(|e| unique_user_name(e, &cols.user_name))?;
@@ -193,6 +199,9 @@ fn write(
         });
     }
     store::replace_emails(conn, org, &row.id, &emails_of(doc))?;
+    if stewardship == Stewardship::TakeOver {
+        stewardship::take_over(conn, caller, row)?;
+    }
     audit::record(
         conn,
         AuditEvent {

@@ -19,6 +19,7 @@ use actix_web::web;
 use crate::config::Settings;
 use crate::db::orgs::ConnectionRow;
 use crate::db::{self, DbConnection, DbError, Pool};
+use crate::telemetry::BlockingFailed;
 use crate::tokens::cache::CredentialCache;
 
 /// What every handler can reach.
@@ -37,7 +38,8 @@ pub struct AppState {
 
 impl AppState {
     /// Runs database work on the blocking pool with a pooled connection. A pool that can't hand
-    /// out a connection within its timeout (database down) gives `DbError::Unavailable`.
+    /// out a connection within its timeout (database down) gives `DbError::Unavailable`; work
+    /// that panics gives `DbError::Panicked` (a 500: a bug must never look like an outage).
     pub async fn with_conn<T, E, F>(&self, work: F) -> Result<T, E>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
@@ -50,7 +52,14 @@ impl AppState {
             work(&mut conn)
         })
         .await
-        .map_err(|e| E::from(DbError::Unavailable(e.to_string())))?
+        .map_err(|e| {
+            E::from(match e {
+                BlockingFailed::Panicked(cause) => DbError::Panicked(cause),
+                cancelled @ BlockingFailed::Cancelled => {
+                    DbError::Unavailable(cancelled.to_string())
+                }
+            })
+        })?
     }
 
     /// The SCIM base URL, e.g. `http://127.0.0.1:8080/scim/v2`.

@@ -29,6 +29,8 @@ pub struct ConnectionView {
     pub has_static_key: bool,
     pub requests_per_minute: Option<i32>,
     pub disabled: bool,
+    /// Whether the connection may take over users it did not create (see `directory::stewardship`).
+    pub takeover_unmanaged_users: bool,
     pub created_at: NaiveDateTime,
 }
 
@@ -45,6 +47,7 @@ impl From<ConnectionRow> for ConnectionView {
             has_static_key: row.jwt_static_key.is_some(),
             requests_per_minute: row.requests_per_minute,
             disabled: row.disabled,
+            takeover_unmanaged_users: row.takeover_unmanaged,
             created_at: row.created_at,
         }
     }
@@ -106,6 +109,7 @@ pub struct ConnectionUpdate {
     #[serde(default, with = "double_option")]
     pub requests_per_minute: Option<Option<i32>>,
     pub disabled: Option<bool>,
+    pub takeover_unmanaged_users: Option<bool>,
 }
 
 /// `Option<Option<T>>` where a missing field is `None` and `null` is `Some(None)`.
@@ -280,6 +284,7 @@ pub fn update(
             jwt_static_key: update.jwt_static_key.clone(),
             requests_per_minute: update.requests_per_minute,
             disabled: update.disabled,
+            takeover_unmanaged: update.takeover_unmanaged_users,
         };
         orgs::update_connection(conn, auth.org_id.as_str(), id, &changes)?;
         let row = find(conn, auth, id)?;
@@ -299,7 +304,8 @@ pub fn update(
             "idp_connection.updated",
             id,
             json!({ "dialect": row.dialect, "auth_mode": row.auth_mode, "disabled": row.disabled,
-                    "requests_per_minute": row.requests_per_minute }),
+                    "requests_per_minute": row.requests_per_minute,
+                    "takeover_unmanaged_users": row.takeover_unmanaged }),
         )?;
         Ok(row.into())
     })

@@ -34,6 +34,10 @@ pub enum ScimError {
     /// 404: the resource does not exist (or belongs to another tenant).
     #[error("{0}")]
     NotFound(String),
+    /// 409 without a `scimType`: the change would break a rule of the service (e.g. remove the
+    /// last active super admin); none of §3.12's keywords fits.
+    #[error("{0}")]
+    Conflict(String),
     /// 412: an `If-Match` precondition failed.
     #[error("{0}")]
     PreconditionFailed(String),
@@ -56,7 +60,7 @@ impl ScimError {
             | ScimError::InvalidPath(_)
             | ScimError::NoTarget(_)
             | ScimError::InvalidValue(_) => 400,
-            ScimError::Uniqueness(_) => 409,
+            ScimError::Uniqueness(_) | ScimError::Conflict(_) => 409,
             ScimError::Forbidden(_) => 403,
             ScimError::NotFound(_) => 404,
             ScimError::PreconditionFailed(_) => 412,
@@ -78,6 +82,7 @@ impl ScimError {
             ScimError::InvalidValue(_) => Some("invalidValue"),
             ScimError::Forbidden(_)
             | ScimError::NotFound(_)
+            | ScimError::Conflict(_)
             | ScimError::PreconditionFailed(_)
             | ScimError::PayloadTooLarge(_)
             | ScimError::NotImplemented(_) => None,
@@ -97,6 +102,7 @@ impl ScimError {
             | ScimError::InvalidValue(d)
             | ScimError::Forbidden(d)
             | ScimError::NotFound(d)
+            | ScimError::Conflict(d)
             | ScimError::PreconditionFailed(d)
             | ScimError::PayloadTooLarge(d)
             | ScimError::NotImplemented(d) => d,

@@ -87,6 +87,7 @@ fn connection(jwks_url: Option<&str>, static_key: Option<String>) -> ConnectionR
         requests_per_minute: None,
         disabled: false,
         created_at: gatehouse::clock::now(),
+        takeover_unmanaged: false,
     }
 }
 

@@ -71,6 +71,7 @@ impl From<DbError> for ApiError {
                 detail: "too many concurrent changes; retry".into(),
             },
             DbError::Query(e) => ApiError::internal(&e.to_string()),
+            DbError::Panicked(cause) => ApiError::internal(&cause),
         }
     }
 }

@@ -37,15 +37,20 @@ impl From<DbError> for ScimFailure {
     fn from(err: DbError) -> Self {
         match err {
             DbError::Unavailable(msg) => ScimFailure::Unavailable(msg),
-            // Unique keys that map to client errors are translated where the key is known.
-            DbError::UniqueViolation(msg) => ScimFailure::Protocol(ScimError::Uniqueness(format!(
-                "conflicts with an existing resource: {msg}"
-            ))),
+            // Unique keys that map to client errors are translated where the key is known; the
+            // driver's text (which quotes the values) stays in the log.
+            DbError::UniqueViolation(msg) => {
+                tracing::debug!(cause = %msg, "unique key refused a SCIM write");
+                ScimFailure::Protocol(ScimError::Uniqueness(
+                    "conflicts with an existing resource".into(),
+                ))
+            }
             // A write conflict that outlasted every retry: the client may try again.
             DbError::Query(e) if crate::db::is_retryable(&e) => {
                 ScimFailure::Unavailable(format!("write conflict: {e}"))
             }
             DbError::Query(e) => ScimFailure::Internal(e.to_string()),
+            DbError::Panicked(cause) => ScimFailure::Internal(cause),
         }
     }
 }
@@ -127,5 +132,23 @@ impl ResponseError for ScimFailure {
             }
         };
         res.json(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_unique_violation_keeps_the_drivers_text_out_of_the_response() {
+        let driver = "Duplicate entry 'jane@example.com' for key 'users_org_user_name'";
+        let failure = ScimFailure::from(DbError::UniqueViolation(driver.into()));
+        assert_eq!(failure.status_code(), StatusCode::CONFLICT);
+        let ScimFailure::Protocol(error) = &failure else {
+            panic!("a uniqueness error, not {failure:?}")
+        };
+        assert_eq!(error.scim_type(), Some("uniqueness"));
+        assert!(!error.detail().contains("jane"), "{}", error.detail());
+        assert!(!error.detail().contains("users_org"), "{}", error.detail());
     }
 }

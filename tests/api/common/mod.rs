@@ -31,6 +31,14 @@ pub fn mysql_base_url() -> Option<String> {
         .filter(|u| u.starts_with("mysql://"))
 }
 
+/// For tests that only mean something on a database server (marked `#[ignore]` with the reason,
+/// and run by the MariaDB job with `--include-ignored`): fails, never passes, elsewhere.
+pub fn require_mysql() -> String {
+    mysql_base_url().unwrap_or_else(|| {
+        panic!("this test needs MariaDB: set GATEHOUSE_TEST_DATABASE_URL=mysql://… (see README)")
+    })
+}
+
 pub struct TestDatabase {
     pub url: String,
     mysql_admin: Option<(String, String)>,
