@@ -66,9 +66,11 @@ pub struct AuditEvent<'a> {
 
 /// Records an event in the caller's transaction.
 pub fn record(conn: &mut DbConnection, event: AuditEvent<'_>) -> QueryResult<()> {
+    let id = uuid::Uuid::new_v4().to_string();
+    crate::db::expect_committed_audit_event(&id);
     diesel::insert_into(audit_events::table)
         .values((
-            audit_events::id.eq(uuid::Uuid::new_v4().to_string()),
+            audit_events::id.eq(&id),
             audit_events::org_id.eq(event.org_id.as_str()),
             audit_events::occurred_at.eq(crate::clock::now()),
             audit_events::actor_kind.eq(event.actor.kind()),

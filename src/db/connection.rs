@@ -3,6 +3,7 @@
 //! `MultiConnection::establish`, whose error hides the real cause (server down, unknown
 //! database) behind "invalid connection url".
 
+use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
@@ -129,6 +130,36 @@ pub(crate) fn note_fault() {
     FAULTS.fetch_add(1, Ordering::Relaxed);
 }
 
+thread_local! {
+    /// The factory of the pooled connection this thread has checked out (set at checkout,
+    /// cleared at check-in), so that a transaction can start over on a fresh connection.
+    static CHECKED_OUT_FROM: RefCell<Option<ConnectionFactory>> = const { RefCell::new(None) };
+}
+
+/// Replaces a MySQL connection whose transaction a write conflict interrupted with a fresh one
+/// from the pool's factory. After error 1213 a Galera node may refuse even the `ROLLBACK`, and
+/// the session's transaction state is then in doubt: work run on it again was seen to answer
+/// success while nothing was committed. Dropping the session rolls back whatever it held.
+/// Returns whether the connection was replaced (never for SQLite, or outside pooled work).
+pub(crate) fn reopen_after_conflict(conn: &mut DbConnection) -> bool {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return false;
+    }
+    let factory = CHECKED_OUT_FROM.with(|f| f.borrow().clone());
+    match factory.map(|f| f.open()) {
+        Some(Ok(fresh)) => {
+            *conn = fresh;
+            true
+        }
+        Some(Err(e)) => {
+            note_fault();
+            tracing::warn!(error = %e, "could not reopen a connection after a write conflict");
+            false
+        }
+        None => false,
+    }
+}
+
 /// A connection in the pool, and what is known of its health.
 pub struct PooledDb {
     conn: DbConnection,
@@ -169,6 +200,7 @@ impl ManageConnection for ConnectionFactory {
 
     /// Runs at checkout: a round trip only when the connection may have gone bad.
     fn is_valid(&self, pooled: &mut PooledDb) -> Result<(), r2d2::Error> {
+        CHECKED_OUT_FROM.with(|f| *f.borrow_mut() = Some(self.clone()));
         let faults = FAULTS.load(Ordering::Relaxed);
         pooled.faults_at_checkout = faults;
         let trusted = pooled
@@ -186,6 +218,7 @@ impl ManageConnection for ConnectionFactory {
     /// Runs at check-in.
     fn has_broken(&self, pooled: &mut PooledDb) -> bool {
         use diesel::r2d2::R2D2Connection;
+        CHECKED_OUT_FROM.with(|f| *f.borrow_mut() = None);
         let faults = FAULTS.load(Ordering::Relaxed);
         pooled.known_good = (faults == pooled.faults_at_checkout).then(|| (Instant::now(), faults));
         std::thread::panicking() || pooled.conn.is_broken()

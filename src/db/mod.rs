@@ -1,6 +1,7 @@
 //! Storage: the connection over SQLite and MySQL/MariaDB, the pool, migrations, transactions
 //! that retry on serialization failures, and one file of queries per table family.
 
+mod commit_check;
 mod connection;
 pub mod filter_sql;
 pub mod groups;
@@ -11,6 +12,7 @@ pub mod schema;
 pub mod tokens;
 pub mod users;
 
+pub use commit_check::expect_committed_audit_event;
 pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};
 
 use std::time::Duration;
@@ -161,6 +163,10 @@ pub fn checkout(pool: &Pool) -> Result<PooledConnection, DbError> {
 pub fn is_retryable(err: &DieselError) -> bool {
     match err {
         DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
+        // A COMMIT refused for a conflict whose ROLLBACK failed too: the transaction manager is
+        // broken, and `transaction` retries on a fresh connection.
+        DieselError::RollbackErrorOnCommit { commit_error, .. } => is_retryable(commit_error),
+        DieselError::BrokenTransactionManager => true,
         DieselError::DatabaseError(_, info) => {
             let m = info.message().to_ascii_lowercase();
             m.contains("deadlock") || m.contains("database is locked") || m.contains("lock wait")
@@ -169,23 +175,41 @@ pub fn is_retryable(err: &DieselError) -> bool {
     }
 }
 
-/// Runs `work` in a transaction, retrying the whole transaction a few times with jitter on a
-/// serialization failure or deadlock. `work` must be safe to run again: it is the unit of work.
+/// Runs `work` in a transaction, retrying the whole transaction on a serialization failure or
+/// deadlock, with exponential back-off and full jitter (so that a burst of writers on one row
+/// spreads out instead of colliding again in lockstep). `work` must be safe to run again: it is
+/// the unit of work. On MySQL a database-level conflict also replaces the connection: after
+/// error 1213 (a Galera certification failure, a deadlock) the session's state is in doubt.
 pub fn transaction<T, E, F>(conn: &mut DbConnection, mut work: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConnection) -> Result<T, E>,
     E: From<DieselError> + RetryClassify,
 {
-    // Enough for a burst of writers on one row: each round lets at least one of them through.
-    const ATTEMPTS: u32 = 12;
+    // About three seconds of tries in all: a burst of writers on one hot row gets through, and
+    // a client still hears back well before its own timeout.
+    const ATTEMPTS: u32 = 20;
+    const MAX_BACKOFF_MS: u64 = 256;
     let mut attempt = 1;
+    let scope = commit_check::Scope::enter();
     loop {
-        match conn.transaction(|c| work(c)) {
+        scope.begin_attempt();
+        let outcome =
+            conn.transaction(|c| work(c))
+                .and_then(|value| match commit_check::verify(conn) {
+                    Ok(()) => Ok(value),
+                    Err(lost) => Err(E::from(lost)),
+                });
+        match outcome {
             Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
-                let jitter = rand::random::<u64>() % (10 * u64::from(attempt));
-                std::thread::sleep(Duration::from_millis(5 * u64::from(attempt) + jitter));
+                if let Some(cause) = err.retry_cause() {
+                    tracing::debug!(attempt, %cause, "write conflict");
+                }
+                if err.needs_fresh_connection() && connection::reopen_after_conflict(conn) {
+                    tracing::debug!(attempt, "replaced the connection after a write conflict");
+                }
+                let ceiling = (4_u64 << attempt.min(6)).min(MAX_BACKOFF_MS);
+                std::thread::sleep(Duration::from_millis(1 + rand::random::<u64>() % ceiling));
                 attempt += 1;
-                tracing::debug!(attempt, "retrying transaction after a write conflict");
             }
             other => return other,
         }
@@ -195,6 +219,15 @@ where
 /// Lets `transaction` ask an error type whether it wraps a retryable database failure.
 pub trait RetryClassify {
     fn is_retryable(&self) -> bool;
+    /// Whether the database refused the transaction (rather than our own check, such as a
+    /// version that moved): then the connection is not reused for the next attempt.
+    fn needs_fresh_connection(&self) -> bool {
+        self.is_retryable()
+    }
+    /// What conflicted, for the log.
+    fn retry_cause(&self) -> Option<String> {
+        None
+    }
 }
 
 impl RetryClassify for DieselError {

@@ -65,6 +65,14 @@ impl RetryClassify for DirectoryError {
             _ => false,
         }
     }
+
+    fn retry_cause(&self) -> Option<String> {
+        Some(self.to_string())
+    }
+
+    fn needs_fresh_connection(&self) -> bool {
+        matches!(self, DirectoryError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
+    }
 }
 
 /// The `If-Match` precondition of a write (RFC 7644 §3.14): the version the client last saw.
