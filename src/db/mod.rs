@@ -9,6 +9,7 @@ pub mod page;
 pub mod reusable;
 pub mod schema;
 pub mod tokens;
+pub mod union_page;
 pub mod users;
 
 pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};

@@ -6,6 +6,8 @@ pub mod bulk;
 pub mod groups;
 mod listing;
 mod render;
+mod root_filter;
+pub mod root_search;
 pub mod users;
 
 pub use listing::{ListQuery, ListResult};

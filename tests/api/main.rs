@@ -18,6 +18,7 @@ mod scim_filters;
 mod scim_groups;
 mod scim_paging;
 mod scim_patch;
+mod scim_root_search;
 mod scim_users;
 mod scim_versioning;
 mod statements;
