@@ -201,3 +201,25 @@ pub fn search_all(
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::RESOURCE_TYPES;
+
+    /// A resource type advertised in `/ResourceTypes` (Agents, later) must be searchable at the
+    /// root too, or a root search would silently leave it out.
+    #[test]
+    fn every_advertised_resource_type_is_searched_at_the_root() {
+        for rt in RESOURCE_TYPES {
+            assert!(
+                SEARCHED_TYPES.iter().any(|t| t.rt.id == rt.id),
+                "{} is not in SEARCHED_TYPES",
+                rt.id
+            );
+        }
+        let mut tables: Vec<&str> = SEARCHED_TYPES.iter().map(|t| t.map.table()).collect();
+        tables.dedup();
+        assert_eq!(tables.len(), SEARCHED_TYPES.len(), "one table per type");
+    }
+}
