@@ -10,6 +10,7 @@ pub mod page;
 pub mod reusable;
 pub mod schema;
 pub mod tokens;
+pub mod union_page;
 pub mod users;
 
 pub use commit_check::expect_committed_audit_event;

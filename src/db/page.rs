@@ -83,13 +83,46 @@ where
     } else {
         query.load(conn)?
     };
-    let len = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-    let total = if len < req.limit && (len > 0 || req.offset == 0) {
-        req.offset + len
-    } else {
-        count(conn, name, org_id, req)?
+    let total = match total_told_by_page(rows.len(), req.offset, req.limit) {
+        Some(total) => total,
+        None => count(conn, name, org_id, req)?,
     };
     Ok((rows, total))
+}
+
+/// The total number of matches when a page tells it: a short page that isn't past the end is
+/// the last one, so the total is its offset plus its length. `None` when it must be counted.
+pub(super) fn total_told_by_page(len: usize, offset: i64, limit: i64) -> Option<i64> {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    (len < limit && (len > 0 || offset == 0)).then_some(offset + len)
+}
+
+/// The rows of an organization with the given ids, in no particular order (ids not found are
+/// left out): the second step of a page whose ids were chosen elsewhere (`db::union_page`).
+pub fn rows_with_ids<R>(
+    conn: &mut DbConnection,
+    table: PagedTable<'_>,
+    org_id: &str,
+    ids: &[&str],
+) -> diesel::QueryResult<Vec<R>>
+where
+    R: QueryableByName<MultiBackend> + 'static,
+{
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let PagedTable { name, columns } = table;
+    let sql = format!(
+        "SELECT {columns} FROM {name} WHERE {name}.org_id = ? AND {name}.id IN ({})",
+        super::placeholders(ids.len())
+    );
+    let mut query = diesel::sql_query(sql)
+        .into_boxed()
+        .bind::<Text, _>(org_id.to_owned());
+    for id in ids {
+        query = query.bind::<Text, _>((*id).to_owned());
+    }
+    query.load(conn)
 }
 
 /// The number of a table's rows in an organization that match the request's filter.

@@ -116,10 +116,7 @@ pub fn list_users(
     let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
     let org = caller.org_id.as_str();
     let (rows, total) = page::<UserRow>(conn, user_store::USERS_PAGE, org, &p.request(query))?;
-    let resources = rows
-        .iter()
-        .map(|row| Ok(render::user(row, &row.groups()?, &caller.scim_base)))
-        .collect::<Result<_, DirectoryError>>()?;
+    let resources = users_as_resources(&rows, caller)?;
     Ok(ListResult {
         total_results: total,
         start_index: query.start_index.max(1),
@@ -135,7 +132,33 @@ pub fn list_groups(
     let p = prepare(conn, caller, &GROUP, &filter_sql::GROUPS, query)?;
     let org = caller.org_id.as_str();
     let (rows, total) = page::<GroupRow>(conn, group_store::GROUPS_PAGE, org, &p.request(query))?;
-    let members = if query.with_members {
+    let resources = groups_as_resources(conn, &rows, caller, query.with_members)?;
+    Ok(ListResult {
+        total_results: total,
+        start_index: query.start_index.max(1),
+        resources,
+    })
+}
+
+/// Users as SCIM resources, in the order of `rows`.
+pub(super) fn users_as_resources(
+    rows: &[UserRow],
+    caller: &Caller,
+) -> Result<Vec<Value>, DirectoryError> {
+    rows.iter()
+        .map(|row| Ok(render::user(row, &row.groups()?, &caller.scim_base)))
+        .collect()
+}
+
+/// Groups as SCIM resources, in the order of `rows`, their members read in one query (or not
+/// at all when the client excluded them).
+pub(super) fn groups_as_resources(
+    conn: &mut DbConnection,
+    rows: &[GroupRow],
+    caller: &Caller,
+    with_members: bool,
+) -> Result<Vec<Value>, DirectoryError> {
+    let members = if with_members {
         let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         group_store::members_of(conn, &ids)?
     } else {
@@ -145,19 +168,14 @@ pub fn list_groups(
     for m in &members {
         by_group.entry(m.group_id.as_str()).or_default().push(m);
     }
-    let resources = rows
+    Ok(rows
         .iter()
         .map(|row| {
             let list = by_group
                 .get(row.id.as_str())
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
-            render::group(row, query.with_members.then_some(list), &caller.scim_base)
+            render::group(row, with_members.then_some(list), &caller.scim_base)
         })
-        .collect();
-    Ok(ListResult {
-        total_results: total,
-        start_index: query.start_index.max(1),
-        resources,
-    })
+        .collect())
 }

@@ -6,6 +6,8 @@ pub mod bulk;
 pub mod groups;
 mod listing;
 mod render;
+mod root_filter;
+pub mod root_search;
 pub mod stewardship;
 pub mod users;
 

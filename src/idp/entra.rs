@@ -2,8 +2,10 @@
 //! - booleans arrive as strings (`"active": "False"`, `roles[primary eq "True"]`) unless the
 //!   app uses the `aadOptscim062020` flag: every string "true"/"false" in a position the schema
 //!   types as boolean becomes a JSON boolean, in bodies, PATCH values and filter literals;
-//! - the enterprise `manager` arrives as a bare id string, or as `""` / `{"value": ""}` meaning
-//!   "clear it" (RFC 7643 §4.3 makes it a complex attribute).
+//! - the enterprise `manager` arrives as a bare id string, as a one-element list
+//!   `[{"$ref": null, "value": id}]` (a PATCH `Add` in Microsoft's docs and reference code), or
+//!   as `""` / `{"value": ""}` meaning "clear it" (RFC 7643 §4.3 makes it a single-valued
+//!   complex attribute).
 //!
 //! Capitalised PATCH ops, path-less replaces keyed by attribute paths, typed value paths that
 //! create their element, `$ref: null` members and Microsoft's group schema URN are accepted by the
@@ -98,6 +100,9 @@ fn manager_as_object(ext: &mut Map<String, Value>) {
     else {
         return;
     };
+    if let Some(value) = ext.get_mut(&key) {
+        unwrap_manager_list(value);
+    }
     let clear = match ext.get(&key) {
         Some(Value::String(id)) if id.is_empty() => true,
         Some(Value::String(id)) => {
@@ -169,13 +174,38 @@ fn coerce_pathless(rt: &ResourceTypeDef, map: &mut Map<String, Value>) {
         if key.contains('.') || key.contains(':') {
             if let Some(r) = parse_attr_path(key).ok().and_then(|p| resolve(rt, &p)) {
                 coerce(value, r.leaf());
+                if r.leaf().name == "manager" {
+                    manager_value(value);
+                }
             }
         }
     }
 }
 
-/// A manager set through a path: `""` or `{"value": ""}` clears it (as `null` does).
+/// `[{"$ref": null, "value": id}]` → `{"value": id}`: the one element of a list, without a null
+/// `$ref` (the service derives `$ref` from `value`); an empty list is `null` (clear it). A list
+/// of several managers is left for the core to refuse: `manager` is single-valued.
+fn unwrap_manager_list(value: &mut Value) {
+    let Value::Array(items) = value else {
+        return;
+    };
+    match items.len() {
+        0 => *value = Value::Null,
+        1 => {
+            let mut item = items.remove(0);
+            if let Value::Object(m) = &mut item {
+                m.retain(|k, v| !(k.eq_ignore_ascii_case("$ref") && v.is_null()));
+            }
+            *value = item;
+        }
+        _ => {}
+    }
+}
+
+/// A manager set through a path: a one-element list is its element; `""` or `{"value": ""}`
+/// clears it (as `null` does).
 fn manager_value(value: &mut Value) {
+    unwrap_manager_list(value);
     let empty = match value {
         Value::String(s) => s.is_empty(),
         Value::Object(m) => m.get("value").is_some_and(|v| v.as_str() == Some("")),
@@ -315,6 +345,29 @@ mod tests {
             }]
         }));
         assert_eq!(ops[0].value, Some(serde_json::Value::Null));
+    }
+
+    #[test]
+    fn a_manager_sent_as_a_one_element_list_becomes_its_element() {
+        let ops = ops(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [
+                { "op": "Add", "path": format!("{ENTERPRISE}:manager"), "value": [{ "$ref": null, "value": "m-1" }] },
+                { "op": "Add", "value": { format!("{ENTERPRISE}:manager"): [{ "$ref": null, "value": "m-2" }] } },
+                { "op": "Replace", "path": format!("{ENTERPRISE}:manager"), "value": [] },
+            ]
+        }));
+        assert_eq!(ops[0].value, Some(json!({ "value": "m-1" })));
+        assert_eq!(
+            ops[1].value.as_ref().unwrap()[format!("{ENTERPRISE}:manager")],
+            json!({ "value": "m-2" })
+        );
+        assert_eq!(ops[2].value, Some(serde_json::Value::Null));
+        let body = resource(
+            &USER,
+            json!({ ENTERPRISE: { "manager": [{ "$ref": null, "value": "m-3" }] } }),
+        );
+        assert_eq!(body[ENTERPRISE]["manager"], json!({ "value": "m-3" }));
     }
 
     #[test]

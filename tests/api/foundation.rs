@@ -333,17 +333,3 @@ async fn an_unsupported_method_is_405_with_allow_and_a_scim_error() {
         assert_eq!(body["status"], "405");
     }
 }
-
-#[actix_web::test]
-async fn a_search_at_the_server_root_is_501_not_implemented() {
-    let app = spawn_app().await;
-    let res = app
-        .post(
-            "/.search",
-            json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"] }),
-        )
-        .await;
-    assert_eq!(res.status(), 501);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["status"], "501");
-}

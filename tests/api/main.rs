@@ -19,6 +19,7 @@ mod scim_filters;
 mod scim_groups;
 mod scim_paging;
 mod scim_patch;
+mod scim_root_search;
 mod scim_stewardship;
 mod scim_users;
 mod scim_versioning;

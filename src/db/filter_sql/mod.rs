@@ -234,6 +234,46 @@ impl TableMap {
     pub fn table(&self) -> &'static str {
         self.table
     }
+
+    /// The qualified primary key column.
+    pub fn id_column(&self) -> &'static str {
+        self.id
+    }
+
+    /// The qualified creation-time column, the default sort.
+    pub fn created_column(&self) -> &'static str {
+        self.created
+    }
+}
+
+/// The expression a `sortBy` attribute sorts by, and whether it can be NULL (no value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub sql: String,
+    pub nullable: bool,
+}
+
+/// The sort key of `path` (see [`order_by`] for the rules and the errors).
+pub fn sort_key(
+    path: &AttrPath,
+    rt: &ResourceTypeDef,
+    map: &TableMap,
+    dialect: Dialect,
+) -> Result<SortKey, ScimError> {
+    let locator = Locator::new(rt, map, dialect);
+    let target = locator
+        .locate_for_sort(path)
+        .map_err(|e| ScimError::InvalidValue(format!("sortBy: {}", e.detail())))?;
+    match target {
+        Target::Scalar(operand) => Ok(SortKey {
+            sql: operand.sort_key(),
+            nullable: operand.nullable,
+        }),
+        Target::Elements { .. } | Target::Complex(_) => Err(ScimError::InvalidValue(format!(
+            "sortBy: cannot sort by {}",
+            locate::path_text(path)
+        ))),
+    }
 }
 
 /// Compiles a filter over the resources of `rt` stored as `map` describes.
@@ -280,19 +320,7 @@ pub fn order_by(
         return Ok(format!("{} ASC, {} ASC", map.created, map.id));
     };
     let direction = if descending { "DESC" } else { "ASC" };
-    let locator = Locator::new(rt, map, dialect);
-    let target = locator
-        .locate_for_sort(path)
-        .map_err(|e| ScimError::InvalidValue(format!("sortBy: {}", e.detail())))?;
-    let (key, nullable) = match target {
-        Target::Scalar(operand) => (operand.sort_key(), operand.nullable),
-        Target::Elements { .. } | Target::Complex(_) => {
-            return Err(ScimError::InvalidValue(format!(
-                "sortBy: cannot sort by {}",
-                locate::path_text(path)
-            )))
-        }
-    };
+    let SortKey { sql: key, nullable } = sort_key(path, rt, map, dialect)?;
     let mut out = String::new();
     if nullable {
         // `IS NULL` is 0 for a value and 1 for none: ascending puts resources without a value

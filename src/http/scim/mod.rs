@@ -5,6 +5,7 @@ pub mod error;
 mod groups;
 mod params;
 mod resources;
+mod root;
 mod users;
 
 use actix_web::{web, HttpResponse};
@@ -25,8 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(resource("/ResourceTypes/{id}", "GET").route(web::get().to(resource_type)))
     .service(resource("/Schemas", "GET").route(web::get().to(schemas)))
     .service(resource("/Schemas/{id}", "GET").route(web::get().to(schema_by_id)))
-    // RFC 7644 §3.4.2.1 makes queries at the server root optional: 501, so clients know.
-    .service(resource("/.search", "POST").route(web::post().to(root_search)))
+    // RFC 7644 §3.4.2.1, §3.4.3: queries at the server root search every resource type.
+    .service(resource("", "GET").route(web::get().to(root::list)))
+    .service(resource("/.search", "POST").route(web::post().to(root::search)))
     // RFC 7644 §3.11: /Me is optional; an IdP connection is not a user, so there is no "me".
     .service(web::resource("/Me").to(me))
     .service(
@@ -59,11 +61,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(unknown_endpoint));
 }
 
-/// A SCIM resource path whose other methods get 405 with `Allow` and a SCIM error body.
+/// A SCIM resource path whose other methods get 405 with `Allow` and a SCIM error body. The
+/// path with a trailing slash is the same resource: Microsoft's SCIM reference code and its
+/// Postman collection send `/Users/?filter=…` and `/Groups/`.
 fn resource(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move |_caller: ScimCaller| async move {
-        Err::<HttpResponse, _>(ScimFailure::MethodNotAllowed { allow })
-    }))
+    web::resource([path.to_owned(), format!("{path}/")]).default_service(web::to(
+        move |_caller: ScimCaller| async move {
+            Err::<HttpResponse, _>(ScimFailure::MethodNotAllowed { allow })
+        },
+    ))
 }
 
 async fn me(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
@@ -91,13 +97,6 @@ impl actix_web::FromRequest for Unfiltered {
             Ok(Unfiltered)
         })
     }
-}
-
-async fn root_search(_caller: ScimCaller) -> Result<HttpResponse, ScimFailure> {
-    Err(ScimError::NotImplemented(
-        "searching across resource types is not supported: POST to /Users/.search or /Groups/.search".into(),
-    )
-    .into())
 }
 
 fn scim_json(body: Value) -> HttpResponse {

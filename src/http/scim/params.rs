@@ -248,12 +248,21 @@ pub fn list_response(
         .into_iter()
         .map(|r| projection.apply(r, rt))
         .collect();
+    list_of_resources(result.total_results, result.start_index, resources)
+}
+
+/// A ListResponse (RFC 7644 §3.4.2) of resources already projected.
+pub fn list_of_resources(
+    total_results: i64,
+    start_index: i64,
+    resources: Vec<Value>,
+) -> HttpResponse {
     HttpResponse::Ok().content_type(SCIM_CONTENT_TYPE).body(
         json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-            "totalResults": result.total_results,
+            "totalResults": total_results,
             "itemsPerPage": resources.len(),
-            "startIndex": result.start_index,
+            "startIndex": start_index,
             "Resources": resources,
         })
         .to_string(),

@@ -214,7 +214,9 @@ fn member_refs(v: &Value) -> Result<Vec<MemberRef>, ScimError> {
 }
 
 /// Reads one member object: `value` a non-empty string, `display` and `type` optional strings,
-/// `$ref` ignored; any other key is an unknown sub-attribute.
+/// `$ref` ignored; any other key is an unknown sub-attribute. `displayName` is read as
+/// `display`: Microsoft's SCIM reference code and its Postman collection send members as
+/// `{"displayName": "…", "value": id}`.
 fn member_ref(item: &Value) -> Result<MemberRef, ScimError> {
     let Some(obj) = item.as_object() else {
         return Err(ScimError::InvalidValue(format!(
@@ -238,7 +240,9 @@ fn member_ref(item: &Value) -> Result<MemberRef, ScimError> {
         };
         match key.to_ascii_lowercase().as_str() {
             "value" => member.value = text.unwrap_or_default(),
-            "display" => member.display = text,
+            // `display` wins over `displayName` whichever comes first.
+            "display" => member.display = text.or(member.display.take()),
+            "displayname" => member.display = member.display.take().or(text),
             "type" => member.member_type = text,
             "$ref" => {}
             _ => {

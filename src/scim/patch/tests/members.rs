@@ -45,6 +45,23 @@ fn patch_member_forms() {
             ])],
         ),
         (
+            "microsoft's reference code: displayName beside value, a name on the operation",
+            json!([{ "name": "addMember", "op": "add", "path": "members", "value": [
+                { "displayName": "new User", "value": "u1" },
+                { "display": "x", "displayName": "y", "$ref": null, "value": "u2" }
+            ] }]),
+            vec![MemberChange::Add(vec![
+                MemberRef {
+                    display: Some("new User".into()),
+                    ..member("u1")
+                },
+                MemberRef {
+                    display: Some("x".into()),
+                    ..member("u2")
+                },
+            ])],
+        ),
+        (
             "a single member object and repeats",
             json!([{ "op": "Add", "path": "members", "value": { "value": "u1" } },
                    { "op": "Add", "path": "members", "value": [{ "value": "u2" }, { "value": "u2" }] }]),

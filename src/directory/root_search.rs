@@ -1,0 +1,225 @@
+//! Search across resource types (RFC 7644 §3.4.3 `POST /.search` and §3.4.2.1 `GET` at the
+//! server root): one filter, sort and page over every searchable type at once.
+//!
+//! Each searchable type is a [`SearchedType`]: its schema, its table map and a way to render
+//! rows by id. The filter is narrowed to each type (`root_filter`), compiled by the same
+//! compiler `/Users` and `/Groups` use, and the matching ids and sort keys of all types are
+//! merged and paged in one SQL `UNION ALL` (`db::union_page`); only the page's rows are then
+//! read, one query per type. A new resource type (Agents) is one more entry in
+//! [`SEARCHED_TYPES`].
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::listing::{groups_as_resources, users_as_resources};
+use super::root_filter::{check_known, narrow, Narrowed};
+use super::{Caller, DirectoryError, ListQuery};
+use crate::db::filter_sql::{self, Compiled, TableMap};
+use crate::db::groups::{self as group_store, GroupRow};
+use crate::db::page::rows_with_ids;
+use crate::db::union_page::{union_page, Branch, UnionRequest};
+use crate::db::users::{self as user_store, UserRow};
+use crate::db::{self, DbConnection};
+use crate::scim::filter::{parse_attr_path, parse_filter};
+use crate::scim::schema::{resolve, ResourceTypeDef, GROUP, USER};
+use crate::scim::ScimError;
+
+/// Renders the resources with these ids (those that exist), each with its id, in any order.
+type LoadByIds =
+    fn(&mut DbConnection, &Caller, &[&str], bool) -> Result<Vec<(String, Value)>, DirectoryError>;
+
+/// A resource type a root search covers.
+pub struct SearchedType {
+    pub rt: &'static ResourceTypeDef,
+    pub map: &'static TableMap,
+    /// `with_members` says whether multi-valued attributes kept out of the document (a
+    /// group's members) are wanted.
+    load: LoadByIds,
+}
+
+/// The types a root search covers, in the order their resources come when sort keys tie.
+pub static SEARCHED_TYPES: [SearchedType; 2] = [
+    SearchedType {
+        rt: &USER,
+        map: &filter_sql::USERS,
+        load: load_users,
+    },
+    SearchedType {
+        rt: &GROUP,
+        map: &filter_sql::GROUPS,
+        load: load_groups,
+    },
+];
+
+fn load_users(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ids: &[&str],
+    _with_members: bool,
+) -> Result<Vec<(String, Value)>, DirectoryError> {
+    let rows: Vec<UserRow> =
+        rows_with_ids(conn, user_store::USERS_PAGE, caller.org_id.as_str(), ids)?;
+    let resources = users_as_resources(&rows, caller)?;
+    Ok(rows.into_iter().map(|r| r.id).zip(resources).collect())
+}
+
+fn load_groups(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ids: &[&str],
+    with_members: bool,
+) -> Result<Vec<(String, Value)>, DirectoryError> {
+    let rows: Vec<GroupRow> =
+        rows_with_ids(conn, group_store::GROUPS_PAGE, caller.org_id.as_str(), ids)?;
+    let resources = groups_as_resources(conn, &rows, caller, with_members)?;
+    Ok(rows.into_iter().map(|r| r.id).zip(resources).collect())
+}
+
+/// A page of resources of several types, each with its type (for projection).
+#[derive(Debug, Clone)]
+pub struct RootListResult {
+    pub total_results: i64,
+    pub start_index: i64,
+    pub resources: Vec<(&'static ResourceTypeDef, Value)>,
+}
+
+/// One type's part of the query, owned while the branches borrow it.
+struct Part {
+    tag: i64,
+    ty: &'static SearchedType,
+    filter: Option<Compiled>,
+    sort_key: Option<String>,
+}
+
+/// Searches every type in [`SEARCHED_TYPES`] with one filter, order and page.
+///
+/// Errors as on `/Users`: `invalidFilter` for a malformed filter or one naming an attribute no
+/// type has; `invalidValue` for a `sortBy` no type can sort by. A `sortBy` that only some types
+/// have sorts the others as having no value (last ascending, first descending).
+pub fn search_all(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    query: &ListQuery,
+) -> Result<RootListResult, DirectoryError> {
+    let dialect = db::dialect(conn);
+    let types: Vec<&ResourceTypeDef> = SEARCHED_TYPES.iter().map(|t| t.rt).collect();
+    let filter = match non_empty(query.filter.as_deref()) {
+        Some(text) => Some(parse_filter(text)?),
+        None => None,
+    };
+    if let Some(f) = &filter {
+        check_known(f, &types)?;
+    }
+    let sort_by = match non_empty(query.sort_by.as_deref()) {
+        Some(text) => Some(parse_attr_path(text)?),
+        None => None,
+    };
+    if let Some(path) = &sort_by {
+        if !types.iter().any(|rt| resolve(rt, path).is_some()) {
+            return Err(ScimError::InvalidValue(format!(
+                "sortBy: no searched resource type has the attribute {path}"
+            ))
+            .into());
+        }
+    }
+    let mut parts = Vec::with_capacity(SEARCHED_TYPES.len());
+    for (tag, ty) in (0_i64..).zip(SEARCHED_TYPES.iter()) {
+        let narrowed = match &filter {
+            // The caller's IdP dialect may rewrite literals (Entra's "True") per type.
+            Some(f) => narrow(caller.dialect.filter(ty.rt, f.clone()), ty.rt),
+            None => Narrowed::All,
+        };
+        let filter = match narrowed {
+            Narrowed::Nothing => continue,
+            Narrowed::All => None,
+            Narrowed::Filter(f) => Some(filter_sql::compile_filter(&f, ty.rt, ty.map, dialect)?),
+        };
+        let sort_key = match &sort_by {
+            // The default order of every list: creation time (then type, then id).
+            None => Some(ty.map.created_column().to_owned()),
+            Some(path) if resolve(ty.rt, path).is_some() => {
+                Some(filter_sql::sort_key(path, ty.rt, ty.map, dialect)?.sql)
+            }
+            Some(_) => None,
+        };
+        parts.push(Part {
+            tag,
+            ty,
+            filter,
+            sort_key,
+        });
+    }
+    let branches: Vec<Branch<'_>> = parts
+        .iter()
+        .map(|p| Branch {
+            tag: p.tag,
+            table: p.ty.map.table(),
+            id: p.ty.map.id_column(),
+            sort_key: p.sort_key.as_deref(),
+            filter: p.filter.as_ref(),
+        })
+        .collect();
+    let request = UnionRequest {
+        branches: &branches,
+        // RFC 7644 §3.4.2.3: sortOrder is the direction of sortBy; without one it is ignored.
+        descending: sort_by.is_some() && query.descending,
+        offset: query.start_index.max(1) - 1,
+        limit: query.count,
+    };
+    let (hits, total) = union_page(conn, caller.org_id.as_str(), &request)?;
+
+    let mut loaded: HashMap<(i64, String), Value> = HashMap::with_capacity(hits.len());
+    for part in &parts {
+        let ids: Vec<&str> = hits
+            .iter()
+            .filter(|h| h.tag == part.tag)
+            .map(|h| h.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        for (id, resource) in (part.ty.load)(conn, caller, &ids, query.with_members)? {
+            loaded.insert((part.tag, id), resource);
+        }
+    }
+    // A resource deleted between the two reads is left out of the page.
+    let resources = hits
+        .into_iter()
+        .filter_map(|h| {
+            let rt = parts.iter().find(|p| p.tag == h.tag)?.ty.rt;
+            loaded.remove(&(h.tag, h.id)).map(|r| (rt, r))
+        })
+        .collect();
+    Ok(RootListResult {
+        total_results: total,
+        start_index: query.start_index.max(1),
+        resources,
+    })
+}
+
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::schema::RESOURCE_TYPES;
+
+    /// A resource type advertised in `/ResourceTypes` (Agents, later) must be searchable at the
+    /// root too, or a root search would silently leave it out.
+    #[test]
+    fn every_advertised_resource_type_is_searched_at_the_root() {
+        for rt in RESOURCE_TYPES {
+            assert!(
+                SEARCHED_TYPES.iter().any(|t| t.rt.id == rt.id),
+                "{} is not in SEARCHED_TYPES",
+                rt.id
+            );
+        }
+        let mut tables: Vec<&str> = SEARCHED_TYPES.iter().map(|t| t.map.table()).collect();
+        tables.dedup();
+        assert_eq!(tables.len(), SEARCHED_TYPES.len(), "one table per type");
+    }
+}
