@@ -7,8 +7,10 @@ pub mod groups;
 pub mod orgs;
 pub mod page;
 pub mod reusable;
+pub mod roles;
 pub mod schema;
 pub mod tokens;
+pub mod user_roles;
 pub mod users;
 
 pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};
