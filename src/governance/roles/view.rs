@@ -299,3 +299,56 @@ impl DecisionCache {
         Ok(Some(view))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+
+    use super::*;
+
+    fn load(version: i64) -> Result<Option<(i64, OrgModel)>, ()> {
+        Ok(Some((version, OrgModel::default())))
+    }
+
+    #[test]
+    fn a_view_is_reused_without_a_query_until_the_recheck_interval_passes() {
+        let cache = DecisionCache::new(Duration::from_secs(3600));
+        let asked = Cell::new(0);
+        let version = || {
+            asked.set(asked.get() + 1);
+            Ok(Some(1))
+        };
+        let first = cache.view("org", version, || load(1)).unwrap().unwrap();
+        let again = cache.view("org", version, || load(2)).unwrap().unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(asked.get(), 0, "no version query inside the interval");
+    }
+
+    #[test]
+    fn another_instances_change_is_seen_once_the_interval_passes() {
+        let cache = DecisionCache::new(Duration::ZERO);
+        let v1 = cache
+            .view("org", || Ok(Some(1)), || load(1))
+            .unwrap()
+            .unwrap();
+        let same = cache
+            .view("org", || Ok(Some(1)), || load(9))
+            .unwrap()
+            .unwrap();
+        assert!(Arc::ptr_eq(&v1, &same), "unchanged version: kept");
+        let moved = cache
+            .view("org", || Ok(Some(2)), || load(2))
+            .unwrap()
+            .unwrap();
+        assert_eq!(moved.version, 2, "moved version: rebuilt");
+        cache.forget("org");
+        let rebuilt = cache
+            .view("org", || Ok(Some(2)), || load(3))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            rebuilt.version, 3,
+            "forgotten on this instance: rebuilt at once"
+        );
+    }
+}
