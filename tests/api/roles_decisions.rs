@@ -638,3 +638,29 @@ async fn the_trusted_domain_restriction_needs_domains_and_applies_org_wide_when_
     .expect(200);
     assert!(!allowed(&app, &user, "invite_guests").await);
 }
+
+#[actix_web::test]
+async fn a_user_deactivated_over_scim_is_denied_within_the_recheck_interval() {
+    let app = spawn_app().await;
+    let (user, _) = user_with_role(&app, "leaver@example.com", "member").await;
+    assert!(allowed(&app, &user, "use_apps").await);
+    app.patch_ops(
+        &format!("/Users/{user}"),
+        json!([{ "op": "replace", "path": "active", "value": false }]),
+    )
+    .await
+    .expect(200);
+    // The SCIM write bumps the governance version; views re-read it at most once a second.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let d = root(
+        &app,
+        Method::POST,
+        "/authorize",
+        Some(json!({ "user_id": user, "permission": "use_apps" })),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(d["allowed"], false);
+    assert_eq!(d["denied_by"], "user");
+}
