@@ -60,6 +60,7 @@ impl Application {
             limiter: Default::default(),
             jwt: Default::default(),
             scim_credentials: CredentialCache::new(credential_ttl),
+            decisions: Default::default(),
         };
 
         let bootstrap = {

@@ -88,6 +88,7 @@ pub fn bootstrap(
             DbError::UniqueViolation(_) => BootstrapError::DomainTaken(domain.clone()),
             other => other.into(),
         })?;
+        crate::governance::roles::service::create_standard_roles(conn, &org_id)?;
 
         let doc = json!({
             "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],

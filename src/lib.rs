@@ -8,6 +8,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod directory;
+pub mod governance;
 pub mod http;
 pub mod idp;
 pub mod ids;

@@ -8,9 +8,11 @@ pub mod groups;
 pub mod orgs;
 pub mod page;
 pub mod reusable;
+pub mod roles;
 pub mod schema;
 pub mod tokens;
 pub mod union_page;
+pub mod user_roles;
 pub mod users;
 
 pub use commit_check::expect_committed_audit_event;

@@ -149,6 +149,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    roles (org_id, id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        name_lower -> Text,
+        description -> Text,
+        base_role -> Text,
+        standard -> Bool,
+        permissions -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    org_settings (org_id) {
+        org_id -> Text,
+        guest_invites -> Bool,
+        restrict_guest_invites -> Bool,
+        trusted_domains -> Text,
+        upload_files -> Bool,
+        download_files_on_mobile -> Bool,
+        personal_access_tokens -> Bool,
+        apps -> Bool,
+        ai -> Bool,
+        default_internal_role -> Text,
+        default_external_role -> Text,
+        governance_version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -164,4 +198,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_events,
     outbox,
+    roles,
+    org_settings,
 );

@@ -14,9 +14,6 @@ use crate::scim::resource::prepare_write;
 use crate::scim::schema::USER;
 use crate::scim::ScimError;
 
-/// The role a user gets until role mapping assigns one (the roles issue refines this).
-const DEFAULT_ROLE: &str = "member";
-
 /// POST /Users.
 pub fn create(
     conn: &mut DbConnection,
@@ -33,10 +30,25 @@ pub fn create(
     transaction(conn, |conn| {
         let id = UserId::new();
         let now = crate::clock::now();
+        // The role default for the user's type (internal when userName or an email is at a
+        // verified domain); role mapping refines this.
+        let addresses = emails_of(&doc).into_iter().map(|e| e.value);
+        let addresses: Vec<String> = std::iter::once(cols.user_name.clone())
+            .chain(addresses)
+            .collect();
+        let (role, is_external) = crate::governance::roles::assignment::initial_role(
+            conn,
+            caller.org_id.as_str(),
+            addresses.iter().map(String::as_str),
+        )
+        .map_err(|e| match e {
+            crate::governance::roles::GovernanceError::Db(db) => DirectoryError::Db(db),
+            other => DirectoryError::Db(DbError::Unavailable(other.to_string())),
+        })?;
         let gov = UserGovernance {
-            role: DEFAULT_ROLE,
+            role: role.as_str(),
             role_source: "default",
-            is_external: false,
+            is_external,
             managed_by: caller.connection_id.as_deref(),
         };
         store::insert_user(conn, caller.org_id.as_str(), id.as_str(), &cols, &gov, now)
@@ -149,6 +161,8 @@ pub fn delete(
         if !store::delete_user(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
+        // Compiled decision views remember users: a deleted one must be forgotten.
+        crate::db::roles::bump_governance_version(conn, org)?;
         audit::record(
             conn,
             AuditEvent {
@@ -201,6 +215,10 @@ fn write(
     store::replace_emails(conn, org, &row.id, &emails_of(doc))?;
     if stewardship == Stewardship::TakeOver {
         stewardship::take_over(conn, caller, row)?;
+    }
+    if row.active != cols.active {
+        // A deactivated user may do nothing: compiled decision views must notice.
+        crate::db::roles::bump_governance_version(conn, org)?;
     }
     audit::record(
         conn,

@@ -14,10 +14,11 @@ use crate::audit::Actor;
 use crate::db::orgs::ConnectionRow;
 use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
+use crate::governance::roles::decisions;
 use crate::idp::jwt::JwtVerifier;
 use crate::idp::Dialect;
 use crate::ids::{OrgId, UserId};
-use crate::rbac::{authorize, AdminPermission, Authorized};
+use crate::rbac::{authorize, AdminPermission, Authorized, Principal};
 use crate::tokens::{self, TokenKind};
 
 /// An authenticated IdP connection.
@@ -30,6 +31,8 @@ pub struct AdminCaller {
     pub org_id: OrgId,
     pub user_id: UserId,
     pub role: String,
+    /// What the caller may do, decided from the stored roles when the request came in.
+    pub principal: Principal,
 }
 
 impl AdminCaller {
@@ -37,10 +40,10 @@ impl AdminCaller {
         Actor::User(self.user_id.to_string())
     }
 
-    /// Checks the caller's role for `P`; the proof is what the service function requires.
+    /// Checks the caller's permissions for `P`; the proof is what the service function
+    /// requires. A refusal is a 403 naming the missing permission.
     pub fn authorize<P: AdminPermission>(&self) -> Result<Authorized<P>, ApiError> {
-        authorize::<P>(&self.org_id, &self.user_id, &self.role)
-            .map_err(|denied| ApiError::forbidden(denied.0))
+        authorize::<P>(&self.principal).map_err(|denied| ApiError::forbidden(&denied.to_string()))
     }
 }
 
@@ -171,6 +174,7 @@ impl FromRequest for AdminCaller {
             let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
             let token =
                 token.ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+            let cache = state.decisions.clone();
             let found = state
                 .with_conn(move |conn| -> Result<_, DbError> {
                     let row = match tokens::authenticate(conn, &token, TokenKind::Personal)? {
@@ -178,14 +182,32 @@ impl FromRequest for AdminCaller {
                         Err(refusal) => return Ok(Err(refusal.to_string())),
                     };
                     match users::find_user(conn, &row.org_id, &row.subject_id)? {
-                        Some(user) if user.active => Ok(Ok(user)),
+                        Some(user) if user.active => {
+                            // The caller's permissions from the org's compiled view (a version
+                            // check at most once a second, no query per permission).
+                            let view = decisions::view(conn, &cache, &user.org_id)
+                                .map_err(decisions::into_db_error)?;
+                            let model = decisions::user_model(
+                                &user.role,
+                                user.licence.as_deref(),
+                                user.active,
+                            );
+                            let (base, granted) = decisions::effective(&view, &model);
+                            Ok(Ok((user, base, granted)))
+                        }
                         Some(_) => Ok(Err("user deactivated".into())),
                         None => Ok(Err("user gone".into())),
                     }
                 })
                 .await?;
             match found {
-                Ok(user) => Ok(AdminCaller {
+                Ok((user, base, granted)) => Ok(AdminCaller {
+                    principal: Principal {
+                        org_id: OrgId(user.org_id.clone()),
+                        user_id: UserId(user.id.clone()),
+                        base,
+                        granted,
+                    },
                     org_id: OrgId(user.org_id),
                     user_id: UserId(user.id),
                     role: user.role,

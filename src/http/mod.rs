@@ -34,6 +34,8 @@ pub struct AppState {
     /// IdP connection secrets verified in the last few seconds (per instance, safe to lose);
     /// cleared whenever a connection or its secrets change.
     pub scim_credentials: CredentialCache<ConnectionRow>,
+    /// Compiled per-organization decision views (per instance, safe to lose).
+    pub decisions: Arc<crate::governance::roles::DecisionCache>,
 }
 
 impl AppState {

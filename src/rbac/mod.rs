@@ -1,67 +1,89 @@
-//! Role-based authorization of admin actions. A check returns an `Authorized<P>` value that the
-//! service function for `P` requires, so a handler cannot reach the service without the check.
-//! The full permission catalogue, custom roles and org-wide overrides build on this.
+//! Authorization of admin actions from decisions on the stored roles. A check returns an
+//! `Authorized<P>` value that the service function for `P` requires, so a handler cannot reach
+//! the service without the check. Every admin endpoint asks the same question: does the
+//! caller's compiled permission set (their role, its base, the org settings and their licence;
+//! see `governance::roles`) hold `P`'s permission? A refusal names the missing permission.
 
 use std::marker::PhantomData;
 
+use crate::audit::Actor;
+use crate::governance::roles::{BaseRole, Permission, PermissionSet};
 use crate::ids::{OrgId, UserId};
 
-/// An admin action that needs a role.
+/// An admin action and the catalogue permission it needs.
 pub trait AdminPermission {
-    /// What the caller may not do, for the 403 detail.
-    const DESCRIPTION: &'static str;
-    /// Whether a standard role holds the permission.
-    fn granted_to(role: &str) -> bool;
+    const PERMISSION: Permission;
 }
 
-/// Create, change and rotate IdP connections and their secrets.
-pub struct ManageConnections;
-
-impl AdminPermission for ManageConnections {
-    const DESCRIPTION: &'static str =
-        "managing IdP connections needs the admin or super admin role";
-    fn granted_to(role: &str) -> bool {
-        matches!(role, "super_admin" | "admin")
-    }
+macro_rules! admin_permission {
+    ($($(#[$doc:meta])* $name:ident => $permission:ident),* $(,)?) => {$(
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name;
+        impl AdminPermission for $name {
+            const PERMISSION: Permission = Permission::$permission;
+        }
+    )*};
 }
 
-/// Read the organization's audit trail.
-pub struct ReadAudit;
+admin_permission!(
+    /// Create, change and rotate IdP connections and their secrets (super admin only).
+    ManageConnections => ManageIdpConnections,
+    /// Read the organization's audit trail (admins).
+    ReadAudit => ReadAuditTrail,
+    /// Create, edit and delete roles (super admins; admins when a super admin delegates it).
+    ManageRoles => ManageRoles,
+    /// Assign roles to users (admins by default; never super admin unless a super admin).
+    AssignRoles => AssignRoles,
+    /// See members, roles and anyone's permissions (admins).
+    ViewMembers => ViewMembers,
+    /// Org-wide settings, role defaults and verified domains (super admin only).
+    ManageOrgSettings => ManageOrgSettings,
+);
 
-impl AdminPermission for ReadAudit {
-    const DESCRIPTION: &'static str = "reading the audit trail needs the admin or super admin role";
-    fn granted_to(role: &str) -> bool {
-        matches!(role, "super_admin" | "admin")
-    }
+/// Who is asking, as decisions see them.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    /// The base of the caller's role; `None` if their role no longer exists.
+    pub base: Option<BaseRole>,
+    /// What the caller may do, as the compiled view decided it.
+    pub granted: PermissionSet,
 }
 
-/// Proof that `user_id` of `org_id` holds permission `P`.
+/// Proof that `user_id` of `org_id` holds permission `P`, with what delegation checks need.
 #[derive(Debug, Clone)]
 pub struct Authorized<P> {
     pub org_id: OrgId,
     pub user_id: UserId,
+    pub base: BaseRole,
+    pub granted: PermissionSet,
     _permission: PhantomData<P>,
 }
 
-/// Why an action was refused.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("{0}")]
-pub struct Denied(pub &'static str);
+impl<P> Authorized<P> {
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.user_id.to_string())
+    }
+}
 
-/// Checks that a user with `role` holds `P`.
-pub fn authorize<P: AdminPermission>(
-    org_id: &OrgId,
-    user_id: &UserId,
-    role: &str,
-) -> Result<Authorized<P>, Denied> {
-    if P::granted_to(role) {
-        Ok(Authorized {
-            org_id: org_id.clone(),
-            user_id: user_id.clone(),
+/// Why an action was refused: the permission missing.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("missing permission {}: {}", .0.as_str(), .0.spec().description)]
+pub struct Denied(pub Permission);
+
+/// Checks that `principal` holds `P`.
+pub fn authorize<P: AdminPermission>(principal: &Principal) -> Result<Authorized<P>, Denied> {
+    match principal.base {
+        Some(base) if principal.granted.contains(P::PERMISSION) => Ok(Authorized {
+            org_id: principal.org_id.clone(),
+            user_id: principal.user_id.clone(),
+            base,
+            granted: principal.granted,
             _permission: PhantomData,
-        })
-    } else {
-        Err(Denied(P::DESCRIPTION))
+        }),
+        _ => Err(Denied(P::PERMISSION)),
     }
 }
 
@@ -69,12 +91,23 @@ pub fn authorize<P: AdminPermission>(
 mod tests {
     use super::*;
 
+    fn principal(base: BaseRole) -> Principal {
+        let inherent = PermissionSet::defaults_for(base);
+        Principal {
+            org_id: OrgId::new(),
+            user_id: UserId::new(),
+            base: Some(base),
+            granted: inherent,
+        }
+    }
+
     #[test]
-    fn only_admins_manage_connections() {
-        let (org, user) = (OrgId::new(), UserId::new());
-        assert!(authorize::<ManageConnections>(&org, &user, "super_admin").is_ok());
-        assert!(authorize::<ManageConnections>(&org, &user, "admin").is_ok());
-        assert!(authorize::<ManageConnections>(&org, &user, "member").is_err());
-        assert!(authorize::<ManageConnections>(&org, &user, "guest").is_err());
+    fn only_super_admins_manage_connections_by_default() {
+        assert!(authorize::<ManageConnections>(&principal(BaseRole::SuperAdmin)).is_ok());
+        for base in [BaseRole::Admin, BaseRole::Member, BaseRole::Guest] {
+            let denied = authorize::<ManageConnections>(&principal(base)).unwrap_err();
+            assert!(denied.to_string().contains("manage_idp_connections"));
+        }
+        assert!(authorize::<ReadAudit>(&principal(BaseRole::Admin)).is_ok());
     }
 }

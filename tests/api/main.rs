@@ -7,10 +7,13 @@ mod common;
 
 mod entra_quotes;
 mod foundation;
+mod governance;
 mod idp_connections;
 mod idp_jwt;
 mod idp_replays;
 mod logging;
+mod roles_catalogue;
+mod roles_decisions;
 mod scim_bulk;
 mod scim_concurrency;
 mod scim_discovery;

@@ -1,8 +1,12 @@
 //! The admin and governance API (`/api/v1`): JSON in and out, errors as problem+json, every
 //! call authenticated with a personal access token and checked for the caller's privilege.
 
+mod authorize;
 mod connections;
+mod org;
 pub mod problem;
+mod roles;
+mod users;
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -18,7 +22,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me))
         .route("/audit-events", web::get().to(audit_events))
         .route("/openapi.json", web::get().to(openapi))
-        .configure(connections::configure);
+        .configure(connections::configure)
+        .configure(roles::configure)
+        .configure(users::configure)
+        .configure(org::configure)
+        .configure(authorize::configure);
 }
 
 async fn me(caller: AdminCaller) -> HttpResponse {

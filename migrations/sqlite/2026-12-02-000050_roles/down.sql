@@ -1,0 +1,3 @@
+DROP INDEX users_org_role;
+DROP TABLE org_settings;
+DROP TABLE roles;
