@@ -115,10 +115,18 @@ pub fn list_users(
 ) -> Result<ListResult, DirectoryError> {
     let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
     let org = caller.org_id.as_str();
-    let (rows, total) = page::<UserRow>(conn, user_store::USERS_PAGE, org, &p.request(query))?;
+    let (rows, total) = page::<UserRow>(
+        conn,
+        user_store::users_page(db::dialect(conn)),
+        org,
+        &p.request(query),
+    )?;
     let resources = rows
         .iter()
-        .map(|row| Ok(render::user(row, &row.groups()?, &caller.scim_base)))
+        .map(|row| {
+            let groups = super::users::groups_of(conn, caller, row)?;
+            Ok(render::user(row, &groups, &caller.scim_base))
+        })
         .collect::<Result<_, DirectoryError>>()?;
     Ok(ListResult {
         total_results: total,
