@@ -1,5 +1,6 @@
-//! Groups of 100,000 members (issue 11): emptying, replacing and removing by filter work at any
-//! size (no statement binds every member), and the members' `groups` follow.
+//! Groups of 100,000 members: emptying, replacing and removing by filter work at any size (no
+//! statement binds every member; issue 11), and renaming or deleting one writes no member row
+//! (issue 15); the members' `groups` and ETags follow.
 
 use crate::common;
 
@@ -88,4 +89,65 @@ async fn a_group_of_100k_members_can_be_emptied_replaced_and_filtered() {
         "four operations on {MEMBERS} members: {:?}",
         started.elapsed()
     );
+}
+
+/// Issue 15: a rename or delete of a group writes no member row; the members' `groups` and
+/// ETags follow all the same, because both are derived from the group rows when read.
+#[actix_web::test]
+async fn renaming_and_deleting_a_group_of_100k_members_writes_no_member() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Versions {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+    }
+    let app = common::spawn_app().await;
+    let mysql = app.database.is_mysql();
+    let mut conn = raw::connect(&app.database.url);
+    raw::seed_users(&mut conn, mysql, app.creds.org_id.as_str(), MEMBERS);
+    let g = app.create_group("Everyone", &[]).await;
+    let gid = id_of(&g);
+    raw::seed_members(&mut conn, mysql, &gid);
+    let versions = |conn: &mut gatehouse::db::DbConnection| -> i64 {
+        let rows: Vec<Versions> = diesel::sql_query(
+            "SELECT CAST(SUM(version) AS SIGNED) AS total FROM users WHERE id LIKE 'seed-%'",
+        )
+        .load(conn)
+        .unwrap();
+        rows[0].total
+    };
+    let stored = versions(&mut conn);
+    let member = "/Users/seed-050000";
+    let before = app.get_reply(member).await.expect(200);
+    assert_eq!(before.body["groups"][0]["display"], "Everyone");
+
+    let started = std::time::Instant::now();
+    let ops = json!([{ "op": "replace", "path": "displayName", "value": "Everybody" }]);
+    app.patch_ops(&format!("/Groups/{gid}?excludedAttributes=members"), ops)
+        .await
+        .expect(200);
+    let renamed = app.get_reply(member).await.expect(200);
+    assert_eq!(renamed.body["groups"][0]["display"], "Everybody");
+    assert_ne!(renamed.header("etag"), before.header("etag"));
+    // The old ETag no longer validates a write.
+    app.send(
+        reqwest::Method::DELETE,
+        member,
+        None,
+        &[("If-Match", &before.header("etag"))],
+    )
+    .await
+    .expect_error(412, None);
+
+    app.delete_reply(&format!("/Groups/{gid}"))
+        .await
+        .expect(204);
+    let gone = app.get_reply(member).await.expect(200);
+    assert!(gone.body.get("groups").is_none(), "{}", gone.text);
+    assert_ne!(gone.header("etag"), renamed.header("etag"));
+    eprintln!(
+        "rename and delete of {MEMBERS} members: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(versions(&mut conn), stored, "no member row was written");
 }
