@@ -41,8 +41,11 @@ async fn groups_of(app: &TestApp, user_id: &str) -> Vec<String> {
 async fn a_group_of_100k_members_can_be_emptied_replaced_and_filtered() {
     let mut app = common::spawn_app().await;
     // Alone, each request takes a few seconds; beside the rest of the suite on two cores, more.
+    // No idle connections: seeding between requests outlasts the server's keep-alive, and a
+    // reused connection the server is closing fails the next request.
     app.client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(180))
+        .pool_max_idle_per_host(0)
         .build()
         .unwrap();
     let mysql = app.database.is_mysql();
@@ -101,7 +104,12 @@ async fn renaming_and_deleting_a_group_of_100k_members_writes_no_member() {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         total: i64,
     }
-    let app = common::spawn_app().await;
+    let mut app = common::spawn_app().await;
+    app.client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(180))
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap();
     let mysql = app.database.is_mysql();
     let mut conn = raw::connect(&app.database.url);
     raw::seed_users(&mut conn, mysql, app.creds.org_id.as_str(), MEMBERS);
