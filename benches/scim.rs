@@ -940,6 +940,9 @@ const L_FULL_BIG: &str = "PATCH add+remove, full response, big";
 const L_GET_SMALL: &str = "GET group excl. members, small";
 const L_GET_BIG: &str = "GET group excl. members, big";
 const L_GET_FULL_BIG: &str = "GET group with members, big";
+const L_GET_MEMBER: &str = "GET /Users/{id}, big-group member";
+const L_RENAME_BIG: &str = "rename big group (PATCH displayName)";
+const L_DELETE_BIG: &str = "delete big group (DELETE)";
 
 async fn measure(scim: &Scim, config: &Config) -> Result<Measured> {
     let mut phases = Vec::new();
@@ -1228,6 +1231,70 @@ async fn measure(scim: &Scim, config: &Config) -> Result<Measured> {
         })
         .await?;
         phases.push(Phase::new(L_GET_FULL_BIG, 1, wall, lat).with_cpu(&c0));
+    }
+
+    // 7. Reads of single users who are in both groups, then the big group renamed and deleted:
+    // each one request, whatever the group's size; the members' `groups` follow.
+    let member_path = |i: usize| format!("/Users/{}", ids[i % config.small_group.max(1)]);
+    let c0 = CpuSnapshot::now();
+    let (wall, lat, _) = load(L_GET_MEMBER, config.gets, 1, |i| {
+        let path = member_path(i);
+        async move {
+            scim.call(Method::GET, &path, None, StatusCode::OK).await?;
+            Ok(())
+        }
+    })
+    .await?;
+    phases.push(Phase::new(L_GET_MEMBER, 1, wall, lat).with_cpu(&c0));
+    let group_names = |body: &Value| -> Vec<String> {
+        body.get("groups")
+            .and_then(Value::as_array)
+            .map(|g| {
+                g.iter()
+                    .filter_map(|g| g.get("display").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let big_path = format!("/Groups/{big_id}?excludedAttributes=members");
+    let rename = json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{ "op": "replace", "path": "displayName", "value": "bench-big-renamed" }],
+    });
+    let last = format!("/Users/{}", ids[config.big_group.saturating_sub(1)]);
+    let before: Value = scim
+        .call(Method::GET, &last, None, StatusCode::OK)
+        .await?
+        .json()?;
+    let t = Instant::now();
+    scim.call(Method::PATCH, &big_path, Some(&rename), StatusCode::OK)
+        .await?;
+    phases.push(Phase::new(L_RENAME_BIG, 1, t.elapsed(), vec![t.elapsed()]));
+    let after: Value = scim
+        .call(Method::GET, &last, None, StatusCode::OK)
+        .await?
+        .json()?;
+    if !group_names(&after).iter().any(|n| n == "bench-big-renamed")
+        || after["meta"]["version"] == before["meta"]["version"]
+    {
+        bail!("after the rename, a member shows {after}");
+    }
+    let t = Instant::now();
+    scim.call(
+        Method::DELETE,
+        &format!("/Groups/{big_id}"),
+        None,
+        StatusCode::NO_CONTENT,
+    )
+    .await?;
+    phases.push(Phase::new(L_DELETE_BIG, 1, t.elapsed(), vec![t.elapsed()]));
+    let gone: Value = scim
+        .call(Method::GET, &last, None, StatusCode::OK)
+        .await?
+        .json()?;
+    if group_names(&gone).iter().any(|n| n == "bench-big-renamed") {
+        bail!("after the delete, a member shows {gone}");
     }
 
     Ok(Measured { phases })

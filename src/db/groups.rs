@@ -9,7 +9,7 @@ use diesel::sql_types::Text;
 use super::filter_sql::Compiled;
 use super::page::PagedTable;
 use super::schema::{group_members, scim_groups};
-use super::{bind_all, placeholders, DbConnection};
+use super::{bind_all, placeholders, DbConnection, IN_LIST_CHUNK};
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = scim_groups)]
@@ -153,11 +153,21 @@ pub fn existing_group_ids(
     org_id: &str,
     ids: &[&str],
 ) -> QueryResult<Vec<String>> {
-    scim_groups::table
-        .filter(scim_groups::org_id.eq(org_id))
-        .filter(scim_groups::id.eq_any(ids))
-        .select(scim_groups::id)
-        .load(conn)
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        // By primary key, scoped here (see `users::existing_user_ids`).
+        let found: Vec<(String, String)> = scim_groups::table
+            .filter(scim_groups::id.eq_any(chunk))
+            .select((scim_groups::id, scim_groups::org_id))
+            .load(conn)?;
+        out.extend(
+            found
+                .into_iter()
+                .filter(|(_, org)| org == org_id)
+                .map(|(id, _)| id),
+        );
+    }
+    Ok(out)
 }
 
 /// The ids among `ids` that are already members of the group (an index range on the primary key).
@@ -166,11 +176,17 @@ pub fn existing_members(
     group_id: &str,
     ids: &[&str],
 ) -> QueryResult<Vec<String>> {
-    group_members::table
-        .filter(group_members::group_id.eq(group_id))
-        .filter(group_members::member_id.eq_any(ids))
-        .select(group_members::member_id)
-        .load(conn)
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        out.extend(
+            group_members::table
+                .filter(group_members::group_id.eq(group_id))
+                .filter(group_members::member_id.eq_any(chunk))
+                .select(group_members::member_id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(out)
 }
 
 /// Adds one membership; a concurrent add of the same member is not an error.
@@ -201,11 +217,17 @@ pub fn insert_member(
     }
 }
 
+/// Removes these members of the group, in chunks: a statement binding every id of a big group
+/// would pass the backends' limits on bind parameters.
 pub fn delete_members(conn: &mut DbConnection, group_id: &str, ids: &[&str]) -> QueryResult<usize> {
-    diesel::delete(group_members::table)
-        .filter(group_members::group_id.eq(group_id))
-        .filter(group_members::member_id.eq_any(ids))
-        .execute(conn)
+    let mut deleted = 0;
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        deleted += diesel::delete(group_members::table)
+            .filter(group_members::group_id.eq(group_id))
+            .filter(group_members::member_id.eq_any(chunk))
+            .execute(conn)?;
+    }
+    Ok(deleted)
 }
 
 pub fn delete_all_members(conn: &mut DbConnection, group_id: &str) -> QueryResult<usize> {
@@ -267,24 +289,55 @@ pub const GROUPS_PAGE: PagedTable = PagedTable {
 };
 
 /// Marks groups as changed (new version and lastModified) because their members changed
-/// elsewhere, e.g. a member was deleted. Costs one statement per 500 groups.
+/// elsewhere, e.g. a member was deleted. Costs one statement per `IN_LIST_CHUNK` groups.
 pub fn bump_versions(
     conn: &mut DbConnection,
     org_id: &str,
     ids: &[&str],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    for chunk in ids.chunks(500) {
-        diesel::update(scim_groups::table)
-            .filter(scim_groups::org_id.eq(org_id))
-            .filter(scim_groups::id.eq_any(chunk))
-            .set((
-                scim_groups::version.eq(scim_groups::version + 1),
-                scim_groups::updated_at.eq(now),
-            ))
-            .execute(conn)?;
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        // `+org_id`: by primary key, not an (org_id, …) index walk (see `users::refresh_groups`).
+        let sql = format!(
+            "UPDATE scim_groups SET version = version + 1, updated_at = ? \
+             WHERE +org_id = ? AND id IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed()
+            .bind::<diesel::sql_types::Timestamp, _>(now)
+            .bind::<Text, _>(org_id.to_owned());
+        for id in chunk {
+            query = query.bind::<Text, _>(id.to_string());
+        }
+        query.execute(conn)?;
     }
     Ok(())
+}
+
+/// The direct groups of these members, with the groups' current names, from the member table.
+pub fn memberships_of(
+    conn: &mut DbConnection,
+    org_id: &str,
+    member_ids: &[&str],
+) -> QueryResult<Vec<MembershipRow>> {
+    let mut out = Vec::new();
+    for chunk in member_ids.chunks(IN_LIST_CHUNK) {
+        let sql = format!(
+            "SELECT gm.member_id AS member_id, g.id AS group_id, g.display_name AS display_name \
+             FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+             WHERE gm.org_id = ? AND gm.member_id IN ({})",
+            placeholders(chunk.len())
+        );
+        let mut query = diesel::sql_query(sql)
+            .into_boxed()
+            .bind::<Text, _>(org_id.to_owned());
+        for id in chunk {
+            query = query.bind::<Text, _>(id.to_string());
+        }
+        out.extend(query.load::<MembershipRow>(conn)?);
+    }
+    Ok(out)
 }
 
 /// The ids of the groups that have `member_id` as a direct member.

@@ -259,6 +259,10 @@ pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -
     query
 }
 
+/// How many ids one `IN` list binds: well under SQLite's 32,766 and MySQL's 65,535 bind
+/// parameters per statement, so a list of any length is sent in chunks of this size.
+pub(crate) const IN_LIST_CHUNK: usize = 1000;
+
 /// `?, ?, …` for an `IN` list of `n` binds.
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")

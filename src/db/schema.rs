@@ -58,7 +58,6 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
-        member_groups -> Nullable<Text>,
     }
 }
 

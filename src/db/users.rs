@@ -12,7 +12,9 @@ use super::page::PagedTable;
 use super::schema::{user_emails, users};
 use super::DbConnection;
 
-#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+/// A user as read: the row plus its direct groups, derived from the member table in the same
+/// query (see `users_page`).
+#[derive(Debug, Clone, QueryableByName)]
 #[diesel(table_name = users)]
 pub struct UserRow {
     pub id: String,
@@ -29,21 +31,26 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// The user's direct groups, `id:length:display` each (see `refresh_groups`).
+    /// The user's direct groups, `id:length:display` each, the length in bytes (see
+    /// `groups_expression`).
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
     pub member_groups: Option<String>,
 }
 
 impl UserRow {
-    /// The user's direct groups, ordered by display name as everywhere else.
-    pub fn groups(&self) -> QueryResult<Vec<MembershipRow>> {
+    /// The user's direct groups, ordered by display name as everywhere else; `None` if the stored
+    /// list is unreadable (the caller then reads the member table instead).
+    pub fn groups(&self) -> Option<Vec<MembershipRow>> {
         let encoded = self.member_groups.as_deref().unwrap_or("");
-        let mut groups = decode_groups(&self.id, encoded).ok_or_else(|| {
-            let message = format!("malformed group list of user {}", self.id);
-            diesel::result::Error::DeserializationError(message.into())
-        })?;
-        groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.group_id.clone()));
-        Ok(groups)
+        let mut groups = decode_groups(&self.id, encoded)?;
+        sort_groups(&mut groups);
+        Some(groups)
     }
+}
+
+/// Groups in the order a user's `groups` lists them: by display name, then id.
+pub fn sort_groups(groups: &mut [MembershipRow]) {
+    groups.sort_by_cached_key(|g| (g.display_name.to_lowercase(), g.group_id.clone()));
 }
 
 /// The indexed projections of a user's document, written with it.
@@ -140,11 +147,12 @@ pub fn set_managed_by(
 }
 
 pub fn find_user(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<Option<UserRow>> {
-    users::table
-        .filter(users::org_id.eq(org_id))
-        .filter(users::id.eq(id))
-        .select(UserRow::as_select())
-        .first(conn)
+    let columns = users_page(super::dialect(conn)).columns;
+    let sql = format!("SELECT {columns} FROM users WHERE users.id = ? AND users.org_id = ?");
+    diesel::sql_query(sql)
+        .bind::<Text, _>(id)
+        .bind::<Text, _>(org_id)
+        .get_result(conn)
         .optional()
 }
 
@@ -212,80 +220,94 @@ pub fn existing_user_ids(
     org_id: &str,
     ids: &[&str],
 ) -> QueryResult<Vec<String>> {
-    users::table
-        .filter(users::org_id.eq(org_id))
-        .filter(users::id.eq_any(ids))
-        .select(users::id)
-        .load(conn)
+    let mut out = Vec::new();
+    for chunk in ids.chunks(super::IN_LIST_CHUNK) {
+        // Looked up by primary key and scoped here: with `org_id = ?` in the query, SQLite
+        // walks an (org_id, …) index over the whole organization instead.
+        let found: Vec<(String, String)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::id, users::org_id))
+            .load(conn)?;
+        out.extend(
+            found
+                .into_iter()
+                .filter(|(_, org)| org == org_id)
+                .map(|(id, _)| id),
+        );
+    }
+    Ok(out)
 }
 
-/// Decodes `id:length:display` entries; `None` if the text is not exactly such entries (e.g.
-/// truncated).
+/// Decodes `id:length:display` entries, the length in bytes; `None` if the text is not exactly
+/// such entries (e.g. truncated). Bytes, not characters: SQLite's `length()` of a text stops
+/// at the first NUL, so a character count could disagree with the text it describes, while a
+/// byte count of the value as a blob cannot.
 fn decode_groups(member_id: &str, mut rest: &str) -> Option<Vec<MembershipRow>> {
     let mut groups = Vec::new();
     while !rest.is_empty() {
         let (group_id, after_id) = rest.split_once(':')?;
         let (length, after_length) = after_id.split_once(':')?;
-        let chars: usize = length.parse().ok()?;
-        let end = match after_length.char_indices().nth(chars) {
-            Some((at, _)) => at,
-            None if after_length.chars().count() == chars => after_length.len(),
-            None => return None,
-        };
+        let bytes: usize = length.parse().ok()?;
+        let display_name = after_length.get(..bytes)?;
         groups.push(MembershipRow {
             member_id: member_id.to_owned(),
             group_id: group_id.to_owned(),
-            display_name: after_length[..end].to_owned(),
+            display_name: display_name.to_owned(),
         });
-        rest = &after_length[end..];
+        rest = &after_length[bytes..];
     }
     Some(groups)
 }
 
-/// The `users` table as pages read it.
-pub const USERS_PAGE: PagedTable<'static> = PagedTable {
-    name: "users",
-    columns: "users.id, users.org_id, users.user_name, users.external_id, users.active, \
-              users.attributes, users.role, users.role_source, users.licence, users.is_external, \
-              users.managed_by, users.version, users.created_at, users.updated_at, \
-              users.member_groups",
-};
-
-/// A user's direct groups as `member_groups` holds them, from the member table.
-fn groups_expression(dialect: Dialect) -> &'static str {
-    match dialect {
-        Dialect::Sqlite => {
-            "(SELECT group_concat(g.id || ':' || length(g.display_name) || ':' || g.display_name, '') \
-             FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
-             WHERE gm.member_id = users.id)"
-        }
-        Dialect::Mysql => {
-            "(SELECT GROUP_CONCAT(g.id, ':', CHAR_LENGTH(g.display_name), ':', g.display_name \
-             SEPARATOR '') FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
-             WHERE gm.member_id = users.id)"
-        }
+/// The `users` table as pages (and single reads) read it: the row and its direct groups with
+/// their current names, in one query. Deriving the list when read, rather than storing it on
+/// the user row, makes a rename or delete of a group of any size touch no user row, and leaves
+/// no stored encoding that a group name could corrupt.
+pub fn users_page(dialect: Dialect) -> PagedTable<'static> {
+    PagedTable {
+        name: "users",
+        columns: match dialect {
+            Dialect::Sqlite => USERS_COLUMNS_SQLITE,
+            Dialect::Mysql => USERS_COLUMNS_MYSQL,
+        },
     }
 }
 
-/// Rewrites the group lists of these users from the member table and marks them changed (new
-/// version and lastModified): called in the transaction of every change to their memberships or
-/// to the name of a group they are in. One statement per 500 users; ids that are not users of
-/// the organization (e.g. nested groups) are ignored.
+/// `member_groups`: `id:length:display` per group, the length in bytes (SQLite's `length()` of
+/// a text stops at the first NUL; the length of the blob does not).
+const USERS_COLUMNS_SQLITE: &str = "users.id, users.org_id, users.user_name, users.external_id, \
+     users.active, users.attributes, users.role, users.role_source, users.licence, \
+     users.is_external, users.managed_by, users.version, users.created_at, users.updated_at, \
+     (SELECT group_concat(g.id || ':' || length(CAST(g.display_name AS BLOB)) || ':' \
+     || g.display_name, '') FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+     WHERE gm.member_id = users.id) AS member_groups";
+
+const USERS_COLUMNS_MYSQL: &str = "users.id, users.org_id, users.user_name, users.external_id, \
+     users.active, users.attributes, users.role, users.role_source, users.licence, \
+     users.is_external, users.managed_by, users.version, users.created_at, users.updated_at, \
+     (SELECT GROUP_CONCAT(g.id, ':', LENGTH(g.display_name), ':', g.display_name SEPARATOR '') \
+     FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+     WHERE gm.member_id = users.id) AS member_groups";
+
+/// Gives these users a new version and lastModified (their `groups` changed): called in the
+/// transaction of a change that adds them to a group. One statement per `IN_LIST_CHUNK` users;
+/// ids that are not users of the organization are ignored. Returns how many rows were hit, so
+/// that a caller can tell a user deleted meanwhile.
 ///
-/// On MySQL the member rows are read with shared locks (a subquery of an `UPDATE`), so two
-/// transactions changing one user's memberships in different groups cannot both miss the
-/// other's row: one waits, or deadlocks and is retried.
-pub fn refresh_groups(
+/// `+org_id` keeps the organization a filter, not an index choice: SQLite would otherwise walk
+/// an (org_id, …) index over every user of the organization for each chunk, instead of looking
+/// the ids up by primary key (MySQL ignores the unary plus).
+pub fn touch_users(
     conn: &mut DbConnection,
     org_id: &str,
     ids: &[&str],
     now: NaiveDateTime,
-) -> QueryResult<()> {
-    let groups = groups_expression(super::dialect(conn));
-    for chunk in ids.chunks(500) {
+) -> QueryResult<usize> {
+    let mut updated = 0;
+    for chunk in ids.chunks(super::IN_LIST_CHUNK) {
         let sql = format!(
-            "UPDATE users SET member_groups = {groups}, version = version + 1, updated_at = ? \
-             WHERE org_id = ? AND id IN ({})",
+            "UPDATE users SET version = version + 1, updated_at = ? \
+             WHERE +org_id = ? AND id IN ({})",
             super::placeholders(chunk.len())
         );
         let mut query = diesel::sql_query(sql)
@@ -295,9 +317,9 @@ pub fn refresh_groups(
         for id in chunk {
             query = query.bind::<Text, _>(id.to_string());
         }
-        query.execute(conn)?;
+        updated += query.execute(conn)?;
     }
-    Ok(())
+    Ok(updated)
 }
 
 #[cfg(test)]
@@ -306,13 +328,16 @@ mod tests {
 
     #[test]
     fn group_lists_decode_whatever_the_display_names_hold() {
-        let encoded = "g1:3:a:bg2:0:g3:5:é,:1:";
+        let encoded = "g1:3:a:bg2:0:g3:6:é,:1:g4:3:a\0b";
         let groups = decode_groups("u", encoded).unwrap();
         let pairs: Vec<_> = groups
             .iter()
             .map(|g| (g.group_id.as_str(), g.display_name.as_str()))
             .collect();
-        assert_eq!(pairs, [("g1", "a:b"), ("g2", ""), ("g3", "é,:1:")]);
+        assert_eq!(
+            pairs,
+            [("g1", "a:b"), ("g2", ""), ("g3", "é,:1:"), ("g4", "a\0b")]
+        );
         assert!(decode_groups("u", "").unwrap().is_empty());
     }
 
@@ -321,5 +346,7 @@ mod tests {
         assert!(decode_groups("u", "g1:3:a:").is_none());
         assert!(decode_groups("u", "g1:3").is_none());
         assert!(decode_groups("u", "g1:x:abc").is_none());
+        // A length that splits a character.
+        assert!(decode_groups("u", "g1:1:é").is_none());
     }
 }

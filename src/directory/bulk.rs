@@ -51,10 +51,28 @@ pub struct OpResult {
     created: Option<String>,
 }
 
-/// Runs the operations, each in its own transaction, in an order where every operation comes
-/// after the POSTs it references; stops once `failOnErrors` operations have failed. Returns the
-/// results of the processed operations in request order (§3.7.3).
-pub fn run(conn: &mut DbConnection, caller: &Caller, request: &BulkRequest) -> Vec<OpResult> {
+/// A Bulk request with its references found and its operations ordered: everything about it
+/// that needs no database, done before a connection is taken.
+#[derive(Debug)]
+pub struct PlannedBulk {
+    request: BulkRequest,
+    /// The bulkIds each operation references.
+    refs: Vec<Vec<String>>,
+    /// The POST that declares each bulkId.
+    declared: HashMap<String, usize>,
+    plan: plan::Plan,
+}
+
+impl PlannedBulk {
+    /// How many operations the request holds.
+    pub fn operations(&self) -> usize {
+        self.request.operations.len()
+    }
+}
+
+/// Finds the references of every operation and plans their order. Linear in the size of the
+/// request: references are looked up in maps, never by scanning the operations.
+pub fn plan_request(request: BulkRequest) -> PlannedBulk {
     let ops = &request.operations;
     let refs: Vec<Vec<String>> = ops
         .iter()
@@ -65,10 +83,10 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, request: &BulkRequest) -> V
         .collect();
     // The POST that declares each bulkId; a bulkId is unique within a request (§3.7). A POST
     // that is malformed still declares its bulkId, so that what references it fails with 409.
-    let mut declared: HashMap<&str, usize> = HashMap::new();
+    let mut declared: HashMap<String, usize> = HashMap::new();
     for (i, op) in ops.iter().enumerate() {
         if let (Some(id), Some("POST")) = (&op.bulk_id, op.method.as_deref()) {
-            declared.entry(id.as_str()).or_insert(i);
+            declared.entry(id.clone()).or_insert(i);
         }
     }
     let deps: Vec<Vec<usize>> = refs
@@ -80,13 +98,31 @@ pub fn run(conn: &mut DbConnection, caller: &Caller, request: &BulkRequest) -> V
         })
         .collect();
     let plan = plan::plan(&deps);
+    PlannedBulk {
+        request,
+        refs,
+        declared,
+        plan,
+    }
+}
 
+/// Runs the operations, each in its own transaction, in an order where every operation comes
+/// after the POSTs it references; stops once `failOnErrors` operations have failed. Returns the
+/// results of the processed operations in request order (§3.7.3).
+pub fn run(conn: &mut DbConnection, caller: &Caller, planned: &PlannedBulk) -> Vec<OpResult> {
+    let PlannedBulk {
+        request,
+        refs,
+        declared,
+        plan,
+    } = planned;
+    let ops = &request.operations;
     let mut created: HashMap<String, String> = HashMap::new();
     let mut results: Vec<Option<OpResult>> = ops.iter().map(|_| None).collect();
     let mut errors = 0;
     for &i in &plan.order {
         let op = &ops[i];
-        let result = match check(i, op, &refs[i], &declared, &created, plan.circular[i]) {
+        let result = match check(i, op, &refs[i], declared, &created, plan.circular[i]) {
             Ok(action) => execute(conn, caller, i, op, action),
             Err(e) => {
                 let location = op
@@ -137,7 +173,7 @@ fn check(
     i: usize,
     op: &Operation,
     refs: &[String],
-    declared: &HashMap<&str, usize>,
+    declared: &HashMap<String, usize>,
     created: &HashMap<String, String>,
     circular: bool,
 ) -> Result<Action, OpError> {

@@ -2,11 +2,13 @@
 //! difference: adding or removing members touches only those members' rows (and the group's
 //! version), never the rest of the list.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde_json::{json, Value};
 
-use super::{check_if_match, listing, not_found, render, Caller, DirectoryError, Resource};
+use super::{
+    check_if_match, check_length, listing, not_found, render, Caller, DirectoryError, Resource,
+};
 use crate::audit::{self, AuditEvent};
 use crate::db::filter_sql::{Compiled, SqlValue};
 use crate::db::groups::{self as store, GroupColumns, GroupRow};
@@ -24,6 +26,8 @@ use crate::scim::ScimError;
 struct MemberDelta {
     added: Vec<String>,
     removed: Vec<String>,
+    /// The users among `added`: their rows must still exist when the change commits.
+    added_users: BTreeSet<String>,
 }
 
 /// POST /Groups.
@@ -148,9 +152,14 @@ pub fn delete(
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
         check_if_match(if_match, row.version)?;
-        // The group's members lose it from their `groups`; groups it belonged to lose a member.
+        // Claim the group's version first: a member change claims it too, so the two
+        // serialize (a change that committed since our read makes the claim fail, and the whole
+        // delete runs again).
+        bump(conn, caller, &row, None, if_match.is_some())?;
+        // Groups it belonged to lose a member. Its own member rows go with it (ON DELETE
+        // CASCADE), one statement whatever its size; members' `groups` are read from those rows,
+        // so no user row is rewritten.
         let org = caller.org_id.as_str();
-        let members = store::member_ids(conn, id)?;
         let parents = store::group_ids_of(conn, org, id)?;
         let now = crate::clock::now();
         store::bump_versions(
@@ -162,9 +171,6 @@ pub fn delete(
         if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
-        // After the member rows went with the group.
-        let members: Vec<&str> = members.iter().map(String::as_str).collect();
-        user_store::refresh_groups(conn, org, &members, now)?;
         audit::record(
             conn,
             AuditEvent {
@@ -255,12 +261,8 @@ fn bump(
             DirectoryError::Conflict
         });
     }
-    if cols.is_some_and(|c| c.display_name != row.display_name) {
-        // Every user member shows the new name in its `groups`: a rename costs O(members).
-        let members = store::member_ids(conn, &row.id)?;
-        let members: Vec<&str> = members.iter().map(String::as_str).collect();
-        user_store::refresh_groups(conn, caller.org_id.as_str(), &members, crate::clock::now())?;
-    }
+    // A rename writes no member: users' `groups` (and ETags) are derived from the group rows
+    // when read.
     Ok(())
 }
 
@@ -291,8 +293,8 @@ fn record_change(
     Ok(())
 }
 
-/// Applies member changes in order. Each costs queries proportional to the members it names;
-/// users who join or leave get a new version, since their `groups` attribute changed.
+/// Applies member changes in order. Each costs queries proportional to the members it names
+/// (removing every member is one statement); users who join get a new version.
 fn apply_member_changes(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -318,15 +320,23 @@ fn apply_member_changes(
                 remove_members(conn, caller, group_id, matching, &mut delta, claim)?;
             }
             MemberChange::RemoveAll => {
+                // One statement whatever the size of the group (RFC 7644 §3.5.2.2: remove
+                // without a filter empties the attribute).
                 let all = store::member_ids(conn, group_id)?;
-                remove_members(conn, caller, group_id, all, &mut delta, claim)?;
+                if !all.is_empty() {
+                    claim_version(conn, caller, claim, None)?;
+                    store::delete_all_members(conn, group_id)?;
+                    delta.removed.extend(all);
+                }
             }
             MemberChange::Replace(refs) => {
-                // By difference: members in both lists keep their rows.
-                let wanted: BTreeSet<&str> = refs.iter().map(|r| r.value.as_str()).collect();
+                // By difference: members in both lists keep their rows. Sets, so that a
+                // replace of n members costs O(n), not O(n²).
+                let wanted: HashSet<&str> = refs.iter().map(|r| r.value.as_str()).collect();
                 let (kept, gone): (Vec<String>, Vec<String>) = store::member_ids(conn, group_id)?
                     .into_iter()
                     .partition(|id| wanted.contains(id.as_str()));
+                let kept: HashSet<String> = kept.into_iter().collect();
                 remove_members(conn, caller, group_id, gone, &mut delta, claim)?;
                 let new: Vec<MemberRef> = refs
                     .iter()
@@ -337,13 +347,14 @@ fn apply_member_changes(
             }
         }
     }
-    let changed: Vec<&str> = delta
-        .added
-        .iter()
-        .chain(&delta.removed)
-        .map(String::as_str)
-        .collect();
-    user_store::refresh_groups(conn, org, &changed, crate::clock::now())?;
+    // A user who joined must still exist: its existence was checked with a plain read, and a
+    // concurrent delete of the user would leave a member row naming no one. Touching the user's
+    // row (a new version: its `groups` changed) hits no row then: the whole change runs again
+    // and finds the user gone. Users who left are not written: their ETag follows their groups.
+    let joined: Vec<&str> = delta.added_users.iter().map(String::as_str).collect();
+    if user_store::touch_users(conn, org, &joined, crate::clock::now())? != joined.len() {
+        return Err(DirectoryError::Conflict);
+    }
     Ok(delta)
 }
 
@@ -382,10 +393,10 @@ fn add_members(
         return Err(ScimError::InvalidValue("a group cannot be a member of itself".into()).into());
     }
     let ids: Vec<&str> = wanted.iter().copied().collect();
-    let users: BTreeSet<String> = user_store::existing_user_ids(conn, org, &ids)?
+    let users: HashSet<String> = user_store::existing_user_ids(conn, org, &ids)?
         .into_iter()
         .collect();
-    let groups: BTreeSet<String> = store::existing_group_ids(conn, org, &ids)?
+    let groups: HashSet<String> = store::existing_group_ids(conn, org, &ids)?
         .into_iter()
         .collect();
     if let Some(unknown) = ids
@@ -397,7 +408,7 @@ fn add_members(
         ))
         .into());
     }
-    let present: BTreeSet<String> = store::existing_members(conn, group_id, &ids)?
+    let present: HashSet<String> = store::existing_members(conn, group_id, &ids)?
         .into_iter()
         .collect();
     let missing: Vec<&str> = ids
@@ -414,6 +425,9 @@ fn add_members(
         let kind = if users.contains(id) { "User" } else { "Group" };
         if store::insert_member(conn, org, group_id, id, kind, now)? {
             delta.added.push(id.to_string());
+            if kind == "User" {
+                delta.added_users.insert(id.to_string());
+            }
         }
     }
     Ok(())
@@ -543,18 +557,21 @@ fn columns_of(doc: &Value) -> Result<GroupColumns, ScimError> {
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ScimError::InvalidValue("displayName is required".into()))?
         .to_owned();
-    if display_name.chars().count() > 255 {
-        return Err(ScimError::InvalidValue(
-            "displayName is longer than 255 characters".into(),
-        ));
+    // The column sizes of migrations/mysql (scim_groups).
+    check_length("displayName", &display_name, 255)?;
+    let display_name_lower = display_name.to_lowercase();
+    check_length("displayName (lower-cased)", &display_name_lower, 255)?;
+    let external_id = doc
+        .get("externalId")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(id) = &external_id {
+        check_length("externalId", id, 255)?;
     }
     Ok(GroupColumns {
-        display_name_lower: display_name.to_lowercase(),
+        display_name_lower,
         display_name,
-        external_id: doc
-            .get("externalId")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        external_id,
         attributes: doc.to_string(),
     })
 }

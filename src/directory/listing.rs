@@ -115,8 +115,13 @@ pub fn list_users(
 ) -> Result<ListResult, DirectoryError> {
     let p = prepare(conn, caller, &USER, &filter_sql::USERS, query)?;
     let org = caller.org_id.as_str();
-    let (rows, total) = page::<UserRow>(conn, user_store::USERS_PAGE, org, &p.request(query))?;
-    let resources = users_as_resources(&rows, caller)?;
+    let (rows, total) = page::<UserRow>(
+        conn,
+        user_store::users_page(db::dialect(conn)),
+        org,
+        &p.request(query),
+    )?;
+    let resources = users_as_resources(conn, &rows, caller)?;
     Ok(ListResult {
         total_results: total,
         start_index: query.start_index.max(1),
@@ -142,11 +147,15 @@ pub fn list_groups(
 
 /// Users as SCIM resources, in the order of `rows`.
 pub(super) fn users_as_resources(
+    conn: &mut DbConnection,
     rows: &[UserRow],
     caller: &Caller,
 ) -> Result<Vec<Value>, DirectoryError> {
     rows.iter()
-        .map(|row| Ok(render::user(row, &row.groups()?, &caller.scim_base)))
+        .map(|row| {
+            let groups = super::users::groups_of(conn, caller, row)?;
+            Ok(render::user(row, &groups, &caller.scim_base))
+        })
         .collect()
 }
 

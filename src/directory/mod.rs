@@ -99,6 +99,19 @@ pub fn check_if_match(if_match: Option<&str>, version: i64) -> Result<(), ScimEr
     }
 }
 
+/// A value bound for a `VARCHAR(max)` column must fit: MySQL in strict mode refuses a longer
+/// one (and counts characters, i.e. code points, as `chars()` does). Lower-cased copies are
+/// checked too, since lower-casing can lengthen a string ("İ" becomes "i̇").
+fn check_length(label: &str, value: &str, max: usize) -> Result<(), ScimError> {
+    let length = value.chars().count();
+    if length > max {
+        return Err(ScimError::InvalidValue(format!(
+            "{label} is {length} characters long; at most {max} are stored"
+        )));
+    }
+    Ok(())
+}
+
 fn not_found(kind: &str, id: &str) -> ScimError {
     ScimError::NotFound(format!("{kind} {id:?} not found"))
 }

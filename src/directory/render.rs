@@ -56,9 +56,37 @@ fn meta(
     })
 }
 
+/// The version a user's ETag names (RFC 7644 §3.14). A user's `groups` is part of the user but
+/// lives in other rows: renaming or deleting a group, or leaving it, changes the user's
+/// representation without writing the user's row. So a user with groups has a version derived
+/// from its row's version and each group's id and current name; a change to any of them is a
+/// new version. Without groups it is the row's own counter. Derived versions are 2^52 plus 52
+/// bits of a SHA-256, so they are positive and never equal a counter.
+pub fn user_version(row: &UserRow, groups: &[MembershipRow]) -> i64 {
+    use sha2::{Digest, Sha256};
+    if groups.is_empty() {
+        return row.version;
+    }
+    let mut sorted: Vec<&MembershipRow> = groups.iter().collect();
+    sorted.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    let mut hasher = Sha256::new();
+    hasher.update(row.version.to_be_bytes());
+    for g in sorted {
+        for part in [&g.group_id, &g.display_name] {
+            hasher.update((part.len() as u64).to_be_bytes());
+            hasher.update(part.as_bytes());
+        }
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    let bits = u64::from_be_bytes(first) >> 12;
+    i64::try_from((1u64 << 52) | bits).unwrap_or(i64::MAX)
+}
+
 /// A user resource; `groups` are the user's direct memberships (readOnly, derived).
-pub fn user(row: &UserRow, groups: &[MembershipRow], scim_base: &str) -> Value {
-    let groups: Vec<Value> = groups
+pub fn user(row: &UserRow, groups_of_user: &[MembershipRow], scim_base: &str) -> Value {
+    let groups: Vec<Value> = groups_of_user
         .iter()
         .map(|g| {
             json!({
@@ -80,7 +108,7 @@ pub fn user(row: &UserRow, groups: &[MembershipRow], scim_base: &str) -> Value {
             location,
             row.created_at,
             row.updated_at,
-            row.version,
+            user_version(row, groups_of_user),
         ),
     )
 }

@@ -58,9 +58,9 @@ fn load_users(
     ids: &[&str],
     _with_members: bool,
 ) -> Result<Vec<(String, Value)>, DirectoryError> {
-    let rows: Vec<UserRow> =
-        rows_with_ids(conn, user_store::USERS_PAGE, caller.org_id.as_str(), ids)?;
-    let resources = users_as_resources(&rows, caller)?;
+    let table = user_store::users_page(crate::db::dialect(conn));
+    let rows: Vec<UserRow> = rows_with_ids(conn, table, caller.org_id.as_str(), ids)?;
+    let resources = users_as_resources(conn, &rows, caller)?;
     Ok(rows.into_iter().map(|r| r.id).zip(resources).collect())
 }
 

@@ -3,9 +3,11 @@
 use serde_json::{json, Value};
 
 use super::stewardship::{self, Stewardship};
-use super::{check_if_match, listing, not_found, render, Caller, DirectoryError, Resource};
+use super::{
+    check_if_match, check_length, listing, not_found, render, Caller, DirectoryError, Resource,
+};
 use crate::audit::{self, AuditEvent};
-use crate::db::groups as group_store;
+use crate::db::groups::{self as group_store, MembershipRow};
 use crate::db::users::{self as store, EmailColumns, UserColumns, UserGovernance, UserRow};
 use crate::db::{transaction, DbConnection, DbError};
 use crate::ids::UserId;
@@ -86,7 +88,7 @@ pub fn replace(
     let cols = columns_of(&doc)?;
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
-        check_if_match(if_match, row.version)?;
+        check_if_match(if_match, version_of(conn, caller, &row)?)?;
         let stewardship = stewardship::authorize_change(conn, caller, &row)?;
         let old = render::document(&row.attributes);
         write(
@@ -114,7 +116,7 @@ pub fn patch(
     let ops = caller.dialect.patch_ops(&USER, ops);
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
-        check_if_match(if_match, row.version)?;
+        check_if_match(if_match, version_of(conn, caller, &row)?)?;
         let stewardship = stewardship::authorize_change(conn, caller, &row)?;
         let old = Value::Object(render::document(&row.attributes));
         let mut doc = old.clone();
@@ -149,7 +151,7 @@ pub fn delete(
 ) -> Result<(), DirectoryError> {
     transaction(conn, |conn| {
         let row = find(conn, caller, id)?;
-        check_if_match(if_match, row.version)?;
+        check_if_match(if_match, version_of(conn, caller, &row)?)?;
         stewardship::authorize_change(conn, caller, &row)?;
         stewardship::keep_a_super_admin(conn, caller, &row, false)?;
         let org = caller.org_id.as_str();
@@ -158,6 +160,11 @@ pub fn delete(
         let groups: Vec<&str> = groups.iter().map(String::as_str).collect();
         group_store::bump_versions(conn, org, &groups, crate::clock::now())?;
         let memberships = group_store::delete_memberships_of(conn, org, id)?;
+        if memberships != groups.len() {
+            // A member add committed after our read of the user's groups: that group lost a
+            // member without a new version. Run the whole delete again to see it.
+            return Err(DirectoryError::Conflict);
+        }
         if !store::delete_user(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
@@ -240,10 +247,36 @@ fn find(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<UserRow, D
 
 fn load(conn: &mut DbConnection, caller: &Caller, id: &str) -> Result<Resource, DirectoryError> {
     let row = find(conn, caller, id)?;
+    let groups = groups_of(conn, caller, &row)?;
     Ok(Resource {
-        resource: render::user(&row, &row.groups()?, &caller.scim_base),
-        version: row.version,
+        resource: render::user(&row, &groups, &caller.scim_base),
+        version: render::user_version(&row, &groups),
     })
+}
+
+/// The version the user's ETag names now (its groups are part of it).
+fn version_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &UserRow,
+) -> Result<i64, DirectoryError> {
+    Ok(render::user_version(row, &groups_of(conn, caller, row)?))
+}
+
+/// A user's direct groups: the list kept on its row, or, should that be unreadable, the member
+/// table (a read never fails on what a stored value holds).
+pub(super) fn groups_of(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    row: &UserRow,
+) -> Result<Vec<MembershipRow>, DirectoryError> {
+    if let Some(groups) = row.groups() {
+        return Ok(groups);
+    }
+    tracing::warn!(user = %row.id, "unreadable stored group list; reading the member table");
+    let mut groups = group_store::memberships_of(conn, caller.org_id.as_str(), &[&row.id])?;
+    store::sort_groups(&mut groups);
+    Ok(groups)
 }
 
 /// Validates a client document and removes what is never stored: `password` is writeOnly and
@@ -262,16 +295,30 @@ pub fn columns_of(doc: &Value) -> Result<UserColumns, ScimError> {
     let user_name = text(doc.get("userName"))
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ScimError::InvalidValue("userName is required".into()))?;
-    if user_name.chars().count() > 255 {
-        return Err(ScimError::InvalidValue(
-            "userName is longer than 255 characters".into(),
-        ));
+    // The column sizes of migrations/mysql (users, user_emails).
+    check_length("userName", &user_name, 255)?;
+    let user_name_lower = user_name.to_lowercase();
+    check_length("userName (lower-cased)", &user_name_lower, 255)?;
+    let external_id = text(doc.get("externalId"));
+    if let Some(id) = &external_id {
+        check_length("externalId", id, 255)?;
+    }
+    for email in emails_of(doc) {
+        check_length("emails.value", &email.value, 255)?;
+        check_length(
+            "emails.value (lower-cased)",
+            &email.value.to_lowercase(),
+            255,
+        )?;
+        if let Some(kind) = &email.email_type {
+            check_length("emails.type", kind, 64)?;
+        }
     }
     let name = doc.get("name");
     Ok(UserColumns {
-        user_name_lower: user_name.to_lowercase(),
+        user_name_lower,
         user_name,
-        external_id: text(doc.get("externalId")),
+        external_id,
         display_name: text(doc.get("displayName")).map(|s| truncate(&s)),
         given_name: text(name.and_then(|n| n.get("givenName"))).map(|s| truncate(&s)),
         family_name: text(name.and_then(|n| n.get("familyName"))).map(|s| truncate(&s)),
@@ -293,8 +340,8 @@ fn emails_of(doc: &Value) -> Vec<EmailColumns> {
                 .iter()
                 .filter_map(|e| {
                     Some(EmailColumns {
-                        value: truncate(e.get("value")?.as_str()?),
-                        email_type: e.get("type").and_then(Value::as_str).map(truncate),
+                        value: e.get("value")?.as_str()?.to_owned(),
+                        email_type: e.get("type").and_then(Value::as_str).map(str::to_owned),
                         is_primary: e.get("primary").and_then(Value::as_bool).unwrap_or(false),
                     })
                 })

@@ -5,10 +5,11 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{web, FromRequest, HttpRequest};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::api::problem::ApiError;
 use super::scim::error::ScimFailure;
+use super::throttle::ConnectionLimit;
 use super::AppState;
 use crate::audit::Actor;
 use crate::db::orgs::ConnectionRow;
@@ -70,6 +71,7 @@ impl FromRequest for ScimCaller {
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = bearer(req);
         let state = state(req);
+        let req = req.clone();
         Box::pin(async move {
             let state = state.ok_or_else(|| ScimFailure::Internal("no app state".into()))?;
             let token = token.ok_or(ScimFailure::Unauthorized("a bearer token is required"))?;
@@ -93,6 +95,10 @@ impl FromRequest for ScimCaller {
                 .limiter
                 .acquire(&connection.id, limit)
                 .map_err(|retry_after_secs| ScimFailure::TooManyRequests { retry_after_secs })?;
+            req.extensions_mut().insert(ConnectionLimit {
+                connection_id: connection.id.clone(),
+                per_minute: limit,
+            });
             Ok(ScimCaller(Caller {
                 org_id: OrgId(connection.org_id),
                 actor: Actor::IdpConnection(connection.id.clone()),

@@ -8,6 +8,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+/// The limit the authenticated SCIM connection of a request is held to, left in the request's
+/// extensions by the authentication extractor for handlers that charge more than one request
+/// (Bulk charges one per operation).
+#[derive(Debug, Clone)]
+pub struct ConnectionLimit {
+    pub connection_id: String,
+    pub per_minute: u32,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct RateLimiter {
     buckets: Arc<Mutex<HashMap<String, Bucket>>>,
@@ -27,7 +36,28 @@ impl RateLimiter {
         self.acquire_at(connection_id, per_minute, Instant::now())
     }
 
+    /// Takes `n` requests at once (a Bulk request's operations), or none: returns how many
+    /// seconds until `n` are available. `n` beyond a minute's worth never becomes available;
+    /// callers refuse such a request outright.
+    pub fn acquire_many(&self, connection_id: &str, per_minute: u32, n: u32) -> Result<(), u64> {
+        self.take_at(connection_id, per_minute, n, Instant::now())
+    }
+
     fn acquire_at(&self, connection_id: &str, per_minute: u32, now: Instant) -> Result<(), u64> {
+        self.take_at(connection_id, per_minute, 1, now)
+    }
+
+    fn take_at(
+        &self,
+        connection_id: &str,
+        per_minute: u32,
+        n: u32,
+        now: Instant,
+    ) -> Result<(), u64> {
+        if n == 0 {
+            return Ok(());
+        }
+        let wanted = f64::from(n);
         let per_minute = per_minute.max(1);
         let capacity = f64::from(per_minute);
         let rate = capacity / 60.0;
@@ -50,11 +80,11 @@ impl RateLimiter {
         let elapsed = now.saturating_duration_since(bucket.updated).as_secs_f64();
         bucket.tokens = (bucket.tokens + elapsed * rate).min(capacity);
         bucket.updated = now;
-        if bucket.tokens >= 1.0 {
-            bucket.tokens -= 1.0;
+        if bucket.tokens >= wanted {
+            bucket.tokens -= wanted;
             Ok(())
         } else {
-            Err(((1.0 - bucket.tokens) / rate).ceil().max(1.0) as u64)
+            Err(((wanted - bucket.tokens) / rate).ceil().max(1.0) as u64)
         }
     }
 }
@@ -76,6 +106,18 @@ mod tests {
         assert!(limiter
             .acquire_at("c", 60, start + Duration::from_millis(1100))
             .is_ok());
+    }
+
+    #[test]
+    fn many_requests_are_taken_all_at_once_or_not_at_all() {
+        let limiter = RateLimiter::default();
+        let start = Instant::now();
+        assert!(limiter.take_at("c", 60, 50, start).is_ok());
+        // 10 left: 20 more are refused and none is taken; 10 seconds bring the other 10.
+        assert_eq!(limiter.take_at("c", 60, 20, start), Err(10));
+        assert!(limiter.take_at("c", 60, 10, start).is_ok());
+        assert_eq!(limiter.acquire_at("c", 60, start), Err(1));
+        assert!(limiter.take_at("c", 60, 0, start).is_ok());
     }
 
     #[test]

@@ -190,7 +190,10 @@ fn check_single(
         (_, Value::Null) => return Ok(None),
         // RFC 7643 §2.5: Entra and Okta send "" for "no value".
         (_, Value::String(s)) if s.is_empty() => return Ok(None),
-        (AttrType::String | AttrType::Reference | AttrType::Binary, Value::String(_)) => true,
+        (AttrType::String | AttrType::Reference | AttrType::Binary, Value::String(s)) => {
+            check_characters(s, label)?;
+            true
+        }
         (AttrType::Boolean, Value::Bool(_)) => true,
         (AttrType::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
         (AttrType::Decimal, Value::Number(_)) => true,
@@ -236,6 +239,23 @@ fn check_complex(
     }
     check_required(attr.sub_attributes, &kept, &format!("{label}."))?;
     Ok(Some(Value::Object(kept)))
+}
+
+/// Refuses control characters in a string a client writes. RFC 7643 §2.3.1 strings are
+/// Unicode text, not binary: C0 controls (other than TAB, LF and CR, which multi-line values
+/// such as `addresses.formatted` legitimately carry) and DEL are never sent by Okta or Entra
+/// and only cause harm downstream (NUL ends strings in C APIs, SQLite's `length()` among them).
+pub fn check_characters(s: &str, label: &str) -> Result<(), ScimError> {
+    match s
+        .chars()
+        .find(|c| c.is_ascii_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        None => Ok(()),
+        Some(c) => Err(ScimError::InvalidValue(format!(
+            "{label} contains the control character U+{:04X}; only TAB, LF and CR are allowed",
+            u32::from(c)
+        ))),
+    }
 }
 
 fn expected(ty: AttrType) -> &'static str {

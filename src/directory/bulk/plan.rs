@@ -4,7 +4,7 @@
 //! Circular references are found as strongly connected components (§3.7.1). No recursion: a
 //! long chain of references cannot exhaust the stack.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
@@ -49,9 +49,12 @@ fn strings<'a>(value: &'a Value, out: &mut Vec<(&'a str, bool)>) {
 /// (`/Groups/bulkId:qwerty`), any whole string value of its data, and quoted values in PATCH
 /// paths.
 pub fn references(target_id: Option<&str>, data: Option<&Value>) -> Vec<String> {
+    // A set beside the list keeps this linear in the references of a big group's members.
     let mut found: Vec<String> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut add = |id: &str| {
-        if !found.iter().any(|f| f == id) {
+        if !seen.contains(id) {
+            seen.insert(id.to_owned());
             found.push(id.to_owned());
         }
     };

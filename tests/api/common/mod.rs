@@ -557,3 +557,72 @@ impl TestApp {
         }
     }
 }
+
+/// Raw SQL against the app's database, for what no client can do: seeding big fixtures fast
+/// and planting values that validation now refuses.
+pub mod raw {
+    use diesel::RunQueryDsl;
+    use gatehouse::db::{ConnectionFactory, DbConnection};
+
+    pub fn connect(url: &str) -> DbConnection {
+        ConnectionFactory::new(url).unwrap().open().unwrap()
+    }
+
+    pub fn execute(conn: &mut DbConnection, sql: &str) -> usize {
+        diesel::sql_query(sql)
+            .execute(conn)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Inserts `n` users `seed-000001`… straight into the table (members of nothing).
+    pub fn seed_users(conn: &mut DbConnection, mysql: bool, org_id: &str, n: usize) {
+        let (source, id, now) = if mysql {
+            (
+                format!("seq_1_to_{n} s"),
+                "CONCAT('seed-', LPAD(s.seq, 6, '0'))",
+                "NOW(6)",
+            )
+        } else {
+            (
+                format!(
+                    "(WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq \
+                     WHERE n < {n}) SELECT n AS seq FROM seq) s"
+                ),
+                "printf('seed-%06d', s.seq)",
+                "'2026-01-01 00:00:00'",
+            )
+        };
+        let doc = if mysql {
+            format!("CONCAT('{{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"', {id}, '\",\"active\":true}}')")
+        } else {
+            format!("'{{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"' || {id} || '\",\"active\":true}}'")
+        };
+        execute(
+            conn,
+            &format!(
+                "INSERT INTO users (id, org_id, user_name, user_name_lower, active, attributes, \
+                 role, role_source, is_external, version, created_at, updated_at) \
+                 SELECT {id}, '{org_id}', {id}, {id}, 1, {doc}, 'member', 'default', 0, 1, \
+                 {now}, {now} FROM {source}"
+            ),
+        );
+    }
+
+    /// Makes every seeded user that is not yet a member a member of the group.
+    pub fn seed_members(conn: &mut DbConnection, mysql: bool, group_id: &str) -> usize {
+        let now = if mysql {
+            "NOW(6)"
+        } else {
+            "'2026-01-01 00:00:00'"
+        };
+        execute(
+            conn,
+            &format!(
+                "INSERT INTO group_members (group_id, member_id, org_id, member_type, created_at) \
+                 SELECT '{group_id}', u.id, u.org_id, 'User', {now} FROM users u \
+                 WHERE u.id LIKE 'seed-%' AND NOT EXISTS (SELECT 1 FROM group_members gm \
+                 WHERE gm.group_id = '{group_id}' AND gm.member_id = u.id)"
+            ),
+        )
+    }
+}
