@@ -33,6 +33,7 @@ diesel::table! {
         requests_per_minute -> Nullable<Integer>,
         disabled -> Bool,
         created_at -> Timestamp,
+        jwt_required_claims -> Nullable<Text>,
     }
 }
 

@@ -14,12 +14,24 @@ pub trait AdminPermission {
     fn granted_to(role: &str) -> bool;
 }
 
-/// Create, change and rotate IdP connections and their secrets.
+/// Create IdP connections, change them (their authentication above all) and issue or revoke
+/// their secrets: whoever holds this decides who may write identities into the organization,
+/// so it is the super admin's alone.
 pub struct ManageConnections;
 
 impl AdminPermission for ManageConnections {
     const DESCRIPTION: &'static str =
-        "managing IdP connections needs the admin or super admin role";
+        "creating or changing IdP connections and issuing their secrets needs the super admin role";
+    fn granted_to(role: &str) -> bool {
+        role == "super_admin"
+    }
+}
+
+/// List and read IdP connections and their secrets' metadata (never a secret).
+pub struct ReadConnections;
+
+impl AdminPermission for ReadConnections {
+    const DESCRIPTION: &'static str = "reading IdP connections needs the admin or super admin role";
     fn granted_to(role: &str) -> bool {
         matches!(role, "super_admin" | "admin")
     }
@@ -66,15 +78,22 @@ pub fn authorize<P: AdminPermission>(
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 
     #[test]
-    fn only_admins_manage_connections() {
+    fn only_super_admins_manage_connections_and_admins_read_them() {
         let (org, user) = (OrgId::new(), UserId::new());
         assert!(authorize::<ManageConnections>(&org, &user, "super_admin").is_ok());
-        assert!(authorize::<ManageConnections>(&org, &user, "admin").is_ok());
-        assert!(authorize::<ManageConnections>(&org, &user, "member").is_err());
-        assert!(authorize::<ManageConnections>(&org, &user, "guest").is_err());
+        for role in ["admin", "member", "guest"] {
+            let Err(denied) = authorize::<ManageConnections>(&org, &user, role) else {
+                panic!("{role} may not manage connections");
+            };
+            assert!(denied.0.contains("super admin"), "{role}");
+        }
+        assert!(authorize::<ReadConnections>(&org, &user, "super_admin").is_ok());
+        assert!(authorize::<ReadConnections>(&org, &user, "admin").is_ok());
+        assert!(authorize::<ReadConnections>(&org, &user, "member").is_err());
     }
 }
