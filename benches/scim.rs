@@ -17,7 +17,13 @@
 //! 4. list pages (`startIndex` random, `count=100`), with and without `excludedAttributes=groups`;
 //! 5. sequential member PATCHes (add one, remove one; `BENCH_PATCHES` each) interleaved between
 //!    the small and the big group, with `excludedAttributes=members`, and a few without it;
-//! 6. GET of each group with `excludedAttributes=members` (and a few with members).
+//! 6. GET of each group with `excludedAttributes=members` (and a few with members);
+//! 7. forged-token flood: the real connection's lookups (`BENCH_FLOOD_LOOKUPS`, half the
+//!    concurrency) alone, then while as many tasks send forged, well-formed connection secrets
+//!    from one address (throttled after its failure budget), then from a new address per
+//!    request (each under the budget: what a failed authentication itself costs). The real
+//!    caller and the flood are told apart by `X-Forwarded-For` through loopback as a trusted
+//!    proxy.
 //!
 //! Other knobs: `BENCH_BACKENDS` (`sqlite,mysql`), `BENCH_PAGES`, `BENCH_GETS`,
 //! `BENCH_FULL_SAMPLES`, `BENCH_SEQ_LOOKUPS`, `BENCH_DB_MAX_CONNECTIONS`,
@@ -126,6 +132,7 @@ struct Config {
     acquire_timeout_ms: Option<u64>,
     http_workers: Option<usize>,
     rate_limit: u32,
+    flood_lookups: usize,
     mysql_url: Option<String>,
     keep_db: bool,
     backends: Vec<Backend>,
@@ -211,6 +218,7 @@ impl Config {
             acquire_timeout_ms: env_opt("BENCH_ACQUIRE_TIMEOUT_MS")?,
             http_workers: env_opt("BENCH_HTTP_WORKERS")?,
             rate_limit: env_or("BENCH_RATE_LIMIT", 1_000_000_000)?,
+            flood_lookups: env_or("BENCH_FLOOD_LOOKUPS", 3_000)?,
             mysql_url,
             keep_db: matches!(
                 std::env::var("GATEHOUSE_BENCH_KEEP_DB").as_deref(),
@@ -775,6 +783,8 @@ async fn run_backend(backend: Backend, config: &Config) -> Result<Report> {
         // The per-connection request limit (100/s by default) would measure the limiter, not
         // the service: lift it unless BENCH_RATE_LIMIT says otherwise.
         "GATEHOUSE_SCIM_REQUESTS_PER_MINUTE" => Some(cfg.rate_limit.to_string()),
+        // Phase 7 tells the real caller and the flood apart by X-Forwarded-For.
+        "GATEHOUSE_AUTH_TRUSTED_PROXIES" => Some("127.0.0.1".into()),
         _ => None,
     })
     .map_err(|e| format!("the service's settings were refused: {e}"))?;
@@ -1297,7 +1307,106 @@ async fn measure(scim: &Scim, config: &Config) -> Result<Measured> {
         bail!("after the delete, a member shows {gone}");
     }
 
+    // 8. Forged-token flood.
+    if config.flood_lookups > 0 {
+        flood_phases(scim, config, &mut phases).await?;
+    }
+
     Ok(Measured { phases })
+}
+
+const L_FLOOD_NONE: &str = "lookup, no flood";
+const L_FLOOD_ONE: &str = "lookup, flood from one address";
+const L_FLOOD_MANY: &str = "lookup, flood from a new address each";
+
+/// The real caller's lookups with no flood, then beside a flood of forged secrets from one
+/// address, then from a new address per request; the flood's answers are counted.
+async fn flood_phases(scim: &Scim, config: &Config, phases: &mut Vec<Phase>) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let conc = (config.concurrency / 2).max(1);
+    let users = config.users;
+    for (label, sources) in [(L_FLOOD_NONE, 0), (L_FLOOD_ONE, 1), (L_FLOOD_MANY, 2)] {
+        let stop = Arc::new(AtomicBool::new(false));
+        // Answers to the flood: 401, 429, anything else.
+        let counts: Arc<[AtomicUsize; 3]> = Arc::default();
+        let mut flooders = Vec::new();
+        for worker in 0..if sources == 0 { 0 } else { conc } {
+            let (client, url) = (scim.client.clone(), format!("{}/Users", scim.base));
+            let (stop, counts) = (stop.clone(), counts.clone());
+            flooders.push(actix_web::rt::spawn(async move {
+                let mut k: u32 = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    k += 1;
+                    let from = if sources == 1 {
+                        "203.0.113.66".to_owned()
+                    } else {
+                        let [_, a, b, c] = (worker as u32 * 1_000_000 + k).to_be_bytes();
+                        format!("10.{a}.{b}.{c}")
+                    };
+                    let forged = gatehouse::tokens::secret::mint(
+                        gatehouse::tokens::TokenKind::ScimConnection,
+                    )
+                    .plaintext;
+                    let sent = client
+                        .get(&url)
+                        .bearer_auth(forged)
+                        .header("X-Forwarded-For", from)
+                        .send()
+                        .await;
+                    let slot = match sent.map(|r| r.status().as_u16()) {
+                        Ok(401) => 0,
+                        Ok(429) => 1,
+                        _ => 2,
+                    };
+                    counts[slot].fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        let c0 = CpuSnapshot::now();
+        let (wall, lat, _) = load(label, config.flood_lookups, conc, |i| {
+            let name = user_name((i * 7919) % users);
+            let url = format!(
+                "{}/Users?filter={}",
+                scim.base,
+                encode(&format!("userName eq \"{name}\""))
+            );
+            async move {
+                let res = scim
+                    .client
+                    .get(&url)
+                    .bearer_auth(&scim.token)
+                    .header("X-Forwarded-For", "198.51.100.10")
+                    .send()
+                    .await
+                    .context("lookup during the flood")?;
+                let status = res.status();
+                res.bytes().await.context("reading a lookup")?;
+                if status != StatusCode::OK {
+                    bail!("lookup during the flood: {status}");
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        phases.push(Phase::new(label, conc, wall, lat).with_cpu(&c0));
+        stop.store(true, Ordering::Relaxed);
+        for flooder in flooders {
+            let _ = flooder.await;
+        }
+        if sources > 0 {
+            let [unauthorized, throttled, other] =
+                [0, 1, 2].map(|i| counts[i].load(Ordering::Relaxed));
+            let rate = (unauthorized + throttled + other) as f64 / wall.as_secs_f64();
+            println!(
+                "  {label}: flood of {} forged requests ({rate:.0}/s): {unauthorized} × 401, \
+                 {throttled} × 429, {other} other",
+                unauthorized + throttled + other
+            );
+        }
+    }
+    Ok(())
 }
 
 fn print_table(phases: &[Phase]) {

@@ -16,6 +16,7 @@ use crate::config::Settings;
 use crate::db::{self, PoolSettings};
 use crate::http::request_target::RewriteTargets;
 use crate::http::{self, AppState};
+use crate::idp::jwks_url::JwksNetworkPolicy;
 use crate::tokens::cache::CredentialCache;
 
 /// A built, not yet awaited, server.
@@ -53,12 +54,18 @@ impl Application {
         }
         let base_url = settings.base_url();
         let credential_ttl = Duration::from_secs(settings.scim.credential_cache_seconds);
+        let auth_failures =
+            http::auth_limit::FailedAuthLimiter::new(settings.auth.failures_per_minute);
+        let jwt = crate::idp::jwt::JwtVerifier::new().with_network(JwksNetworkPolicy {
+            allow_private_networks: settings.idp.jwks_allow_private_networks,
+        });
         let state = AppState {
             pool,
             settings: Arc::new(settings),
             base_url,
             limiter: Default::default(),
-            jwt: Default::default(),
+            auth_failures,
+            jwt,
             scim_credentials: CredentialCache::new(credential_ttl),
             decisions: Default::default(),
         };

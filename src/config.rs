@@ -43,7 +43,22 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         "GATEHOUSE_SCIM_BULK_MAX_PAYLOAD_BYTES",
         &["scim", "bulk_max_payload_bytes"],
     ),
+    (
+        "GATEHOUSE_IDP_JWKS_ALLOW_PRIVATE_NETWORKS",
+        &["idp", "jwks_allow_private_networks"],
+    ),
+    (
+        "GATEHOUSE_AUTH_FAILURES_PER_MINUTE",
+        &["auth", "failures_per_minute"],
+    ),
+    (
+        "GATEHOUSE_AUTH_TRUSTED_PROXIES",
+        &["auth", "trusted_proxies"],
+    ),
 ];
+
+/// Environment variables whose value is a comma-separated list.
+const LIST_ENV: &[&str] = &["GATEHOUSE_AUTH_TRUSTED_PROXIES"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -54,7 +69,25 @@ pub struct Settings {
     pub log: LogSettings,
     pub http: HttpSettings,
     pub scim: ScimSettings,
+    pub idp: IdpSettings,
+    pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpSettings {
+    /// Lets JWKS URLs reach loopback and private addresses, and plain http.
+    pub jwks_allow_private_networks: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    /// Failed authentications a client address may make per minute (and in a burst).
+    pub failures_per_minute: u32,
+    /// Proxies whose `X-Forwarded-For` names the client; empty: the peer is the client.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -127,7 +160,13 @@ impl Settings {
         }
         for (name, key) in ENV_KEYS {
             if let Some(raw) = env(name) {
-                set(&mut merged, key, env_value(&raw));
+                let value = if LIST_ENV.contains(name) {
+                    let items = raw.split(',').map(str::trim).filter(|i| !i.is_empty());
+                    toml::Value::Array(items.map(|i| toml::Value::String(i.into())).collect())
+                } else {
+                    env_value(&raw)
+                };
+                set(&mut merged, key, value);
             }
         }
         let settings: Settings = toml::Value::Table(merged)
@@ -145,6 +184,9 @@ impl Settings {
         }
         if self.http.max_body_bytes < 1024 {
             return Err("http.max_body_bytes must be at least 1024".into());
+        }
+        if self.auth.failures_per_minute == 0 {
+            return Err("auth.failures_per_minute must be at least 1".into());
         }
         Ok(())
     }
@@ -234,6 +276,33 @@ mod tests {
         .unwrap_err();
         assert!(!err.contains('\n'), "{err}");
         assert!(err.contains("listen") || err.contains("address"), "{err}");
+    }
+
+    #[test]
+    fn auth_and_idp_keys_come_from_the_environment() {
+        let s = Settings::load_with_env(None, |_| None).unwrap();
+        assert!(!s.idp.jwks_allow_private_networks);
+        assert!(s.auth.trusted_proxies.is_empty());
+        let s = Settings::load_with_env(None, |name| match name {
+            "GATEHOUSE_IDP_JWKS_ALLOW_PRIVATE_NETWORKS" => Some("true".into()),
+            "GATEHOUSE_AUTH_TRUSTED_PROXIES" => Some("10.0.0.1, ::1".into()),
+            "GATEHOUSE_AUTH_FAILURES_PER_MINUTE" => Some("5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(s.idp.jwks_allow_private_networks);
+        assert_eq!(s.auth.failures_per_minute, 5);
+        assert_eq!(
+            s.auth.trusted_proxies,
+            [
+                "10.0.0.1".parse::<std::net::IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let bad = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_AUTH_TRUSTED_PROXIES").then(|| "proxy.local".to_owned())
+        });
+        assert!(bad.is_err());
     }
 
     #[test]

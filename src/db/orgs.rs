@@ -57,6 +57,8 @@ pub struct ConnectionRow {
     pub disabled: bool,
     pub created_at: NaiveDateTime,
     pub takeover_unmanaged: bool,
+    /// A JSON object of claims (name to exact string value) a bearer JWT must also carry.
+    pub jwt_required_claims: Option<String>,
 }
 
 pub struct NewConnection<'a> {
@@ -116,6 +118,7 @@ pub struct ConnectionChanges {
     pub requests_per_minute: Option<Option<i32>>,
     pub disabled: Option<bool>,
     pub takeover_unmanaged: Option<bool>,
+    pub jwt_required_claims: Option<Option<String>>,
 }
 
 pub fn update_connection(
@@ -152,17 +155,17 @@ pub fn claim_admin_guard(conn: &mut DbConnection, org_id: &str, seen: i64) -> Qu
     Ok(claimed == 1)
 }
 
-/// The enabled JWT connections that trust `issuer`: the candidates for a bearer JWT whose
-/// unverified `iss` names it (each is then verified in turn).
-pub fn jwt_connections_for_issuer(
+/// The connection a SCIM request names in its URL (`/scim/v2/connections/{id}`), before the
+/// caller is authenticated: the only lookup not scoped by organization, because the connection
+/// is what tells us the organization. The credential is then checked against this one
+/// connection only, so a token can never land in another organization.
+pub fn connection_named_in_url(
     conn: &mut DbConnection,
-    issuer: &str,
-) -> QueryResult<Vec<ConnectionRow>> {
+    id: &str,
+) -> QueryResult<Option<ConnectionRow>> {
     idp_connections::table
-        .filter(idp_connections::auth_mode.eq("jwt"))
-        .filter(idp_connections::disabled.eq(false))
-        .filter(idp_connections::jwt_issuer.eq(issuer))
-        .order((idp_connections::created_at.asc(), idp_connections::id.asc()))
+        .filter(idp_connections::id.eq(id))
         .select(ConnectionRow::as_select())
-        .load(conn)
+        .first(conn)
+        .optional()
 }

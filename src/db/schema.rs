@@ -35,6 +35,7 @@ diesel::table! {
         disabled -> Bool,
         created_at -> Timestamp,
         takeover_unmanaged -> Bool,
+        jwt_required_claims -> Nullable<Text>,
     }
 }
 

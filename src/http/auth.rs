@@ -1,6 +1,12 @@
-//! Who is calling. `ScimCaller`: the bearer secret of an IdP connection, which names the
-//! organization. `AdminCaller`: a personal access token of an active user. A missing or bad
-//! token is 401 with `WWW-Authenticate: Bearer`; which check failed goes to the log only.
+//! Who is calling. `ScimCaller`: an IdP connection, by its bearer secret (on `/scim/v2` or on
+//! its own base URL `/scim/v2/connections/{id}`) or by a bearer JWT (on its own base URL only:
+//! the URL names the one connection the token is verified against, so a token can never reach
+//! another organization's connection). `AdminCaller`: a personal access token of an active user.
+//! A missing or bad token is 401 with `WWW-Authenticate: Bearer`; which check failed goes to the
+//! log only. Every failure spends the client address's failed-authentication budget, and an
+//! address without budget gets 429 before any token is looked at (`auth_limit`). Tokens that are
+//! not well-formed (a gatehouse token with a bad checksum, of the wrong kind, or not a JWT)
+//! are refused without touching the database.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -8,6 +14,7 @@ use std::pin::Pin;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
 use super::api::problem::ApiError;
+use super::auth_limit::{client_address, AdminAuthThrottled};
 use super::scim::error::ScimFailure;
 use super::throttle::ConnectionLimit;
 use super::AppState;
@@ -60,6 +67,11 @@ fn bearer(req: &HttpRequest) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// A gatehouse token of `kind` with a valid checksum: decided without any database work.
+fn well_formed(token: &str, kind: TokenKind) -> bool {
+    matches!(tokens::secret::parse(token), Some(p) if p.kind == kind)
+}
+
 fn state(req: &HttpRequest) -> Option<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>().cloned()
 }
@@ -72,20 +84,32 @@ impl FromRequest for ScimCaller {
         let token = bearer(req);
         let state = state(req);
         let req = req.clone();
+        // Set when the request came in under `/scim/v2/connections/{connection_id}`.
+        let named = req.match_info().get("connection_id").map(str::to_owned);
+        let client = state
+            .as_ref()
+            .and_then(|s| client_address(&req, &s.settings.auth.trusted_proxies));
         Box::pin(async move {
             let state = state.ok_or_else(|| ScimFailure::Internal("no app state".into()))?;
-            let token = token.ok_or(ScimFailure::Unauthorized("a bearer token is required"))?;
-            let found = if tokens::secret::parse(&token).is_some() {
-                match state.scim_credentials.get(&token) {
-                    Some(connection) => Ok(connection),
-                    None => connection_by_secret(&state, token).await?,
-                }
-            } else {
-                connection_by_jwt(&state, &token).await?
+            if let Some(ip) = client {
+                state
+                    .auth_failures
+                    .check(ip)
+                    .map_err(|retry_after_secs| ScimFailure::AuthThrottled { retry_after_secs })?;
+            }
+            let found = match &token {
+                Some(token) => authenticate_connection(&state, token, named.as_deref()).await?,
+                None => Err("no bearer token".into()),
             };
             let connection = found.map_err(|reason| {
                 tracing::info!(%reason, "SCIM credentials refused");
-                ScimFailure::Unauthorized("the bearer token is not valid")
+                if let Some(ip) = client {
+                    state.auth_failures.record_failure(ip);
+                }
+                match token {
+                    Some(_) => ScimFailure::Unauthorized("the bearer token is not valid"),
+                    None => ScimFailure::Unauthorized("a bearer token is required"),
+                }
             })?;
             let limit = connection
                 .requests_per_minute
@@ -99,14 +123,53 @@ impl FromRequest for ScimCaller {
                 connection_id: connection.id.clone(),
                 per_minute: limit,
             });
+            // Locations are built from the base the client used, so they lead back to it.
+            let scim_base = match &named {
+                Some(id) => format!("{}/connections/{id}", state.scim_base()),
+                None => state.scim_base(),
+            };
             Ok(ScimCaller(Caller {
                 org_id: OrgId(connection.org_id),
                 actor: Actor::IdpConnection(connection.id.clone()),
                 dialect: Dialect::from_stored(&connection.dialect),
                 connection_id: Some(connection.id),
-                scim_base: state.scim_base(),
+                scim_base,
             }))
         })
+    }
+}
+
+/// The connection `token` authenticates as, given the connection the URL names (if any); the
+/// inner error is the refusal reason, for the log.
+async fn authenticate_connection(
+    state: &AppState,
+    token: &str,
+    named: Option<&str>,
+) -> Result<Result<ConnectionRow, String>, ScimFailure> {
+    if let Some(parsed) = tokens::secret::parse(token) {
+        if parsed.kind != TokenKind::ScimConnection {
+            return Ok(Err("a gatehouse token, but not a connection secret".into()));
+        }
+        let connection = match state.scim_credentials.get(token) {
+            Some(connection) => Ok(connection),
+            None => connection_by_secret(state, token.to_owned()).await?,
+        };
+        return Ok(connection.and_then(|c| match named {
+            Some(id) if id != c.id => Err("the secret of another connection".into()),
+            _ => Ok(c),
+        }));
+    }
+    if !JwtVerifier::looks_like_jwt(token) {
+        // Also a mistyped or made-up gatehouse token: its checksum fails without a lookup.
+        return Ok(Err(
+            "neither a well-formed gatehouse secret nor a JWT".into()
+        ));
+    }
+    match named {
+        Some(id) => connection_by_jwt(state, token, id).await,
+        None => Ok(Err(
+            "JWT connections are reached at their own base URL".into()
+        )),
     }
 }
 
@@ -117,6 +180,8 @@ async fn connection_by_secret(
     token: String,
 ) -> Result<Result<ConnectionRow, String>, ScimFailure> {
     let presented = token.clone();
+    // Taken before the read: a revocation that clears the cache meanwhile voids the insert.
+    let generation = state.scim_credentials.generation();
     let found = state
         .with_conn(move |conn| -> Result<_, DbError> {
             let row = match tokens::authenticate(conn, &token, TokenKind::ScimConnection)? {
@@ -140,72 +205,89 @@ async fn connection_by_secret(
         });
         state
             .scim_credentials
-            .insert(&presented, connection.clone(), valid_until);
+            .insert(&presented, connection.clone(), valid_until, generation);
         connection
     }))
 }
 
-/// A bearer JWT: the connections configured for its (unverified) issuer are candidates, and the
-/// first whose keys, issuer and audience verify it is the caller.
+/// A bearer JWT, verified against the one connection the URL names and nothing else: keys,
+/// issuer, audience, times and the claims the connection pins.
 async fn connection_by_jwt(
     state: &AppState,
     token: &str,
+    connection_id: &str,
 ) -> Result<Result<ConnectionRow, String>, ScimFailure> {
-    let Some(issuer) = JwtVerifier::unverified_issuer(token) else {
-        return Ok(Err("neither a gatehouse secret nor a JWT".into()));
-    };
-    let candidates = state
-        .with_conn(move |conn| {
-            orgs::jwt_connections_for_issuer(conn, &issuer).map_err(DbError::from)
-        })
+    let id = connection_id.to_owned();
+    let connection = state
+        .with_conn(move |conn| orgs::connection_named_in_url(conn, &id).map_err(DbError::from))
         .await?;
-    let mut last = String::from("no JWT connection for this issuer");
-    for connection in candidates {
-        match state.jwt.verify(token, &connection).await {
-            Ok(()) => return Ok(Ok(connection)),
-            Err(refusal) => last = refusal.to_string(),
+    let connection = match connection {
+        None => return Ok(Err("no such connection".into())),
+        Some(c) if c.disabled => return Ok(Err("connection disabled".into())),
+        Some(c) if c.auth_mode != "jwt" => {
+            return Ok(Err("the connection does not accept JWTs".into()))
         }
-    }
-    Ok(Err(last))
+        Some(c) => c,
+    };
+    Ok(match state.jwt.verify(token, &connection).await {
+        Ok(()) => Ok(connection),
+        Err(refusal) => Err(refusal.to_string()),
+    })
 }
 
 impl FromRequest for AdminCaller {
-    type Error = ApiError;
+    type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let token = bearer(req);
         let state = state(req);
+        let client = state
+            .as_ref()
+            .and_then(|s| client_address(req, &s.settings.auth.trusted_proxies));
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::internal("no app state"))?;
-            let token =
-                token.ok_or_else(|| ApiError::unauthorized("a bearer token is required"))?;
+            if let Some(ip) = client {
+                state
+                    .auth_failures
+                    .check(ip)
+                    .map_err(|retry_after_secs| AdminAuthThrottled { retry_after_secs })?;
+            }
+            let missing = token.is_none();
             let cache = state.decisions.clone();
-            let found = state
-                .with_conn(move |conn| -> Result<_, DbError> {
-                    let row = match tokens::authenticate(conn, &token, TokenKind::Personal)? {
-                        Ok(row) => row,
-                        Err(refusal) => return Ok(Err(refusal.to_string())),
-                    };
-                    match users::find_user(conn, &row.org_id, &row.subject_id)? {
-                        Some(user) if user.active => {
-                            // The caller's permissions from the org's compiled view (a version
-                            // check at most once a second, no query per permission).
-                            let view = decisions::view(conn, &cache, &user.org_id)
-                                .map_err(decisions::into_db_error)?;
-                            let model = decisions::user_model(
-                                &user.role,
-                                user.licence.as_deref(),
-                                user.active,
-                            );
-                            let (base, granted) = decisions::effective(&view, &model);
-                            Ok(Ok((user, base, granted)))
+            let found = match token {
+                None => Err("no bearer token".to_owned()),
+                // Checked here, not in the pooled read: a forged token costs no connection.
+                Some(token) if !well_formed(&token, TokenKind::Personal) => {
+                    Err("not a well-formed personal access token".to_owned())
+                }
+                Some(token) => state
+                    .with_conn(move |conn| -> Result<_, DbError> {
+                        let row = match tokens::authenticate(conn, &token, TokenKind::Personal)? {
+                            Ok(row) => row,
+                            Err(refusal) => return Ok(Err(refusal.to_string())),
+                        };
+                        match users::find_user(conn, &row.org_id, &row.subject_id)? {
+                            Some(user) if user.active => {
+                                // The caller's permissions from the org's compiled view (a
+                                // version check at most once a second, no query per permission).
+                                let view = decisions::view(conn, &cache, &user.org_id)
+                                    .map_err(decisions::into_db_error)?;
+                                let model = decisions::user_model(
+                                    &user.role,
+                                    user.licence.as_deref(),
+                                    user.active,
+                                );
+                                let (base, granted) = decisions::effective(&view, &model);
+                                Ok(Ok((user, base, granted)))
+                            }
+                            Some(_) => Ok(Err("user deactivated".into())),
+                            None => Ok(Err("user gone".into())),
                         }
-                        Some(_) => Ok(Err("user deactivated".into())),
-                        None => Ok(Err("user gone".into())),
-                    }
-                })
-                .await?;
+                    })
+                    .await
+                    .map_err(ApiError::from)?,
+            };
             match found {
                 Ok((user, base, granted)) => Ok(AdminCaller {
                     principal: Principal {
@@ -220,7 +302,15 @@ impl FromRequest for AdminCaller {
                 }),
                 Err(reason) => {
                     tracing::info!(%reason, "admin token refused");
-                    Err(ApiError::unauthorized("the bearer token is not valid"))
+                    if let Some(ip) = client {
+                        state.auth_failures.record_failure(ip);
+                    }
+                    Err(ApiError::unauthorized(if missing {
+                        "a bearer token is required"
+                    } else {
+                        "the bearer token is not valid"
+                    })
+                    .into())
                 }
             }
         })

@@ -3,6 +3,7 @@
 
 pub mod api;
 mod auth;
+pub mod auth_limit;
 mod context;
 mod health;
 pub(crate) mod request_target;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub base_url: String,
     pub limiter: throttle::RateLimiter,
+    /// Failed authentications per client address (per instance, safe to lose).
+    pub auth_failures: auth_limit::FailedAuthLimiter,
     /// Verifies IdP-issued JWTs; its key cache is per instance and safe to lose.
     pub jwt: crate::idp::jwt::JwtVerifier,
     /// IdP connection secrets verified in the last few seconds (per instance, safe to lose);

@@ -2,18 +2,25 @@
 //! authenticates (bearer secrets, or JWTs from a configured issuer), its request limit, and its
 //! secrets. Rotation issues a second secret while the first stays valid; the old one is revoked
 //! when the IdP has switched. Every change is audited in its transaction.
+//!
+//! Reading connections needs an admin; creating, changing them and issuing or revoking their
+//! secrets needs the super admin (`ManageConnections`), since a connection writes identities.
+//! Each connection has its own SCIM base URL (`…/scim/v2/connections/{id}`): the only place a
+//! JWT-authenticated connection is reached, so a token is checked against that one connection.
+
+mod validate;
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
-use super::Dialect;
+use super::jwks_url::JwksNetworkPolicy;
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::orgs::{self, ConnectionChanges, ConnectionRow, NewConnection};
 use crate::db::tokens::{self as token_store, TokenRow};
 use crate::db::{transaction, DbConnection, DbError, RetryClassify};
-use crate::ids::ConnectionId;
-use crate::rbac::{Authorized, ManageConnections};
+use crate::ids::{ConnectionId, OrgId};
+use crate::rbac::{Authorized, ManageConnections, ReadConnections};
 use crate::tokens::{self, IssuedToken, TokenKind, TokenRequest};
 
 /// A connection as the admin API shows it (never a secret or a key).
@@ -27,11 +34,23 @@ pub struct ConnectionView {
     pub jwt_audience: Option<String>,
     pub jwks_url: Option<String>,
     pub has_static_key: bool,
+    /// Claims a JWT must carry besides `iss` and `aud` (an object), or null.
+    pub jwt_required_claims: Option<Value>,
     pub requests_per_minute: Option<i32>,
     pub disabled: bool,
     /// Whether the connection may take over users it did not create (see `directory::stewardship`).
     pub takeover_unmanaged_users: bool,
     pub created_at: NaiveDateTime,
+    /// This connection's own SCIM base URL, where its JWTs (and its secrets) are accepted.
+    pub scim_base_url: String,
+}
+
+impl ConnectionView {
+    /// Sets `scim_base_url` from the service's SCIM base (`…/scim/v2`).
+    pub fn located(mut self, scim_base: &str) -> Self {
+        self.scim_base_url = format!("{scim_base}/connections/{}", self.id);
+        self
+    }
 }
 
 impl From<ConnectionRow> for ConnectionView {
@@ -45,10 +64,15 @@ impl From<ConnectionRow> for ConnectionView {
             jwt_audience: row.jwt_audience,
             jwks_url: row.jwks_url,
             has_static_key: row.jwt_static_key.is_some(),
+            jwt_required_claims: row
+                .jwt_required_claims
+                .as_deref()
+                .and_then(|text| serde_json::from_str(text).ok()),
             requests_per_minute: row.requests_per_minute,
             disabled: row.disabled,
             takeover_unmanaged_users: row.takeover_unmanaged,
             created_at: row.created_at,
+            scim_base_url: String::new(),
         }
     }
 }
@@ -110,6 +134,9 @@ pub struct ConnectionUpdate {
     pub requests_per_minute: Option<Option<i32>>,
     pub disabled: Option<bool>,
     pub takeover_unmanaged_users: Option<bool>,
+    /// e.g. `{"tid": "…", "appid": "…"}`; `null` pins nothing.
+    #[serde(default, with = "double_option")]
+    pub jwt_required_claims: Option<Option<Value>>,
 }
 
 /// `Option<Option<T>>` where a missing field is `None` and `null` is `Some(None)`.
@@ -147,25 +174,6 @@ impl RetryClassify for ConnectionError {
     }
 }
 
-fn validate_dialect(name: &str) -> Result<(), ConnectionError> {
-    if Dialect::from_stored(name).as_str() == name {
-        Ok(())
-    } else {
-        Err(ConnectionError::Invalid(format!(
-            "dialect must be generic, okta or entra, not {name:?}"
-        )))
-    }
-}
-
-fn validate_rate(rpm: Option<i32>) -> Result<(), ConnectionError> {
-    match rpm {
-        Some(n) if !(1..=1_000_000).contains(&n) => Err(ConnectionError::Invalid(
-            "requests_per_minute must be between 1 and 1000000".into(),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn audit(
     conn: &mut DbConnection,
     auth: &Authorized<ManageConnections>,
@@ -194,14 +202,10 @@ pub fn create(
     auth: &Authorized<ManageConnections>,
     spec: &NewConnectionSpec,
 ) -> Result<(ConnectionView, IssuedToken), ConnectionError> {
-    let name = spec.name.trim();
-    if name.is_empty() || name.chars().count() > 255 {
-        return Err(ConnectionError::Invalid(
-            "name must be 1 to 255 characters".into(),
-        ));
-    }
-    validate_dialect(&spec.dialect)?;
-    validate_rate(spec.requests_per_minute)?;
+    let name = validate::name(&spec.name)?;
+    let name = name.as_str();
+    validate::dialect(&spec.dialect)?;
+    validate::rate(spec.requests_per_minute)?;
     transaction(conn, |conn| {
         let id = ConnectionId::new();
         orgs::insert_connection(
@@ -228,14 +232,14 @@ pub fn create(
             id.as_str(),
             json!({ "name": name, "dialect": spec.dialect }),
         )?;
-        let row = find(conn, auth, id.as_str())?;
+        let row = find(conn, &auth.org_id, id.as_str())?;
         Ok((row.into(), secret))
     })
 }
 
 pub fn list(
     conn: &mut DbConnection,
-    auth: &Authorized<ManageConnections>,
+    auth: &Authorized<ReadConnections>,
 ) -> Result<Vec<ConnectionView>, ConnectionError> {
     Ok(orgs::list_connections(conn, auth.org_id.as_str())?
         .into_iter()
@@ -245,49 +249,26 @@ pub fn list(
 
 pub fn get(
     conn: &mut DbConnection,
-    auth: &Authorized<ManageConnections>,
+    auth: &Authorized<ReadConnections>,
     id: &str,
 ) -> Result<ConnectionView, ConnectionError> {
-    find(conn, auth, id).map(Into::into)
+    find(conn, &auth.org_id, id).map(Into::into)
 }
 
-/// Applies changes; a connection switched to JWT must name its issuer, audience and keys.
+/// Applies changes; a connection switched to JWT must name its issuer, audience and keys. A
+/// `jwks_url` must pass the network policy (`idp::jwks_url`).
 pub fn update(
     conn: &mut DbConnection,
     auth: &Authorized<ManageConnections>,
     id: &str,
     update: &ConnectionUpdate,
+    network: JwksNetworkPolicy,
 ) -> Result<ConnectionView, ConnectionError> {
-    if let Some(d) = &update.dialect {
-        validate_dialect(d)?;
-    }
-    if let Some(mode) = &update.auth_mode {
-        if mode != "bearer" && mode != "jwt" {
-            return Err(ConnectionError::Invalid(format!(
-                "auth_mode must be bearer or jwt, not {mode:?}"
-            )));
-        }
-    }
-    if let Some(Some(url)) = &update.jwks_url {
-        validate_jwks_url(url)?;
-    }
-    validate_rate(update.requests_per_minute.flatten())?;
+    let changes = validate::changes(update, network)?;
     transaction(conn, |conn| {
-        find(conn, auth, id)?;
-        let changes = ConnectionChanges {
-            name: update.name.clone(),
-            dialect: update.dialect.clone(),
-            auth_mode: update.auth_mode.clone(),
-            jwt_issuer: update.jwt_issuer.clone(),
-            jwt_audience: update.jwt_audience.clone(),
-            jwks_url: update.jwks_url.clone(),
-            jwt_static_key: update.jwt_static_key.clone(),
-            requests_per_minute: update.requests_per_minute,
-            disabled: update.disabled,
-            takeover_unmanaged: update.takeover_unmanaged_users,
-        };
+        find(conn, &auth.org_id, id)?;
         orgs::update_connection(conn, auth.org_id.as_str(), id, &changes)?;
-        let row = find(conn, auth, id)?;
+        let row = find(conn, &auth.org_id, id)?;
         if row.auth_mode == "jwt"
             && (row.jwt_issuer.is_none()
                 || row.jwt_audience.is_none()
@@ -305,22 +286,12 @@ pub fn update(
             id,
             json!({ "dialect": row.dialect, "auth_mode": row.auth_mode, "disabled": row.disabled,
                     "requests_per_minute": row.requests_per_minute,
+                    "jwt_issuer": row.jwt_issuer, "jwt_audience": row.jwt_audience,
+                    "jwks_url": row.jwks_url, "jwt_required_claims": row.jwt_required_claims,
                     "takeover_unmanaged_users": row.takeover_unmanaged }),
         )?;
         Ok(row.into())
     })
-}
-
-/// A JWKS must come over TLS, except from this machine (tests, sidecars).
-fn validate_jwks_url(url: &str) -> Result<(), ConnectionError> {
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"];
-    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
-        Ok(())
-    } else {
-        Err(ConnectionError::Invalid(
-            "jwks_url must be an https:// URL".into(),
-        ))
-    }
 }
 
 /// Issues another secret for a connection (rotation: the existing ones stay valid).
@@ -330,7 +301,7 @@ pub fn rotate_secret(
     id: &str,
 ) -> Result<IssuedToken, ConnectionError> {
     transaction(conn, |conn| {
-        find(conn, auth, id)?;
+        find(conn, &auth.org_id, id)?;
         let secret = issue(conn, auth, id, "rotated secret")?;
         audit(
             conn,
@@ -345,10 +316,10 @@ pub fn rotate_secret(
 
 pub fn list_secrets(
     conn: &mut DbConnection,
-    auth: &Authorized<ManageConnections>,
+    auth: &Authorized<ReadConnections>,
     id: &str,
 ) -> Result<Vec<SecretView>, ConnectionError> {
-    find(conn, auth, id)?;
+    find(conn, &auth.org_id, id)?;
     Ok(
         token_store::tokens_of_subject(conn, auth.org_id.as_str(), id)?
             .into_iter()
@@ -365,7 +336,7 @@ pub fn revoke_secret(
     secret_id: &str,
 ) -> Result<(), ConnectionError> {
     transaction(conn, |conn| {
-        find(conn, auth, id)?;
+        find(conn, &auth.org_id, id)?;
         if !token_store::revoke(
             conn,
             auth.org_id.as_str(),
@@ -407,8 +378,8 @@ fn issue(
 
 fn find(
     conn: &mut DbConnection,
-    auth: &Authorized<ManageConnections>,
+    org_id: &OrgId,
     id: &str,
 ) -> Result<ConnectionRow, ConnectionError> {
-    orgs::find_connection(conn, auth.org_id.as_str(), id)?.ok_or(ConnectionError::NotFound)
+    orgs::find_connection(conn, org_id.as_str(), id)?.ok_or(ConnectionError::NotFound)
 }

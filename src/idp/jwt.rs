@@ -8,6 +8,10 @@
 //! once per refetch interval per URL, so forged `kid`s cannot turn us into a request amplifier.
 //! The cache is in-process and safe to lose: every instance fetches for itself. Tokens are never
 //! logged; refusal reasons are meant for the log, not for the caller.
+//!
+//! A token is verified against exactly one connection, the one its request URL names; beyond
+//! `iss` and `aud` the connection may pin further claims (`required_claims`). Where keys may be
+//! fetched from is `jwks_url`'s rule, applied again at every fetch and in DNS resolution.
 
 use std::collections::HashMap;
 use std::sync::{Arc, PoisonError, RwLock};
@@ -21,6 +25,8 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::jwks_url::{check_jwks_url, CheckedResolver, JwksNetworkPolicy};
+use super::required_claims;
 use crate::db::orgs::ConnectionRow;
 
 /// How long a fetched JWKS is trusted before it is fetched again.
@@ -60,6 +66,8 @@ pub enum JwtRefusal {
     WrongIssuer,
     #[error("the token is meant for another audience")]
     WrongAudience,
+    #[error("the token's {0} claim is not the one the connection pins")]
+    WrongClaim(String),
     #[error("unsupported: {0}")]
     Unsupported(String),
     #[error("signing keys unavailable: {0}")]
@@ -75,6 +83,7 @@ pub struct JwtVerifier {
     cache: Arc<RwLock<HashMap<String, CachedKeys>>>,
     ttl: Duration,
     refetch_interval: Duration,
+    network: JwksNetworkPolicy,
 }
 
 #[derive(Default)]
@@ -102,36 +111,54 @@ impl JwtVerifier {
 
     /// A verifier with its own key TTL and least refetch interval (tests shorten them).
     pub fn with_cache_policy(ttl: Duration, refetch_interval: Duration) -> Self {
-        let client = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(3))
-            .timeout(Duration::from_secs(5))
-            // A redirect could move us from https to http or to a host nobody configured.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| format!("HTTP client unavailable: {e}"));
         JwtVerifier {
-            client,
+            client: http_client(JwksNetworkPolicy::default()),
             cache: Arc::default(),
             ttl,
             refetch_interval,
+            network: JwksNetworkPolicy::default(),
         }
     }
 
-    /// The unverified `iss` of a compact JWS, to find candidate connections; None if `token` is
-    /// not a JWT. Nothing here is trusted until `verify` succeeds.
-    pub fn unverified_issuer(token: &str) -> Option<String> {
-        let (header, payload) = split_compact(token)?;
-        decode_json::<RawHeader>(header)?;
-        let claims: Value = decode_json(payload)?;
-        claims.get("iss")?.as_str().map(str::to_owned)
+    /// The same verifier fetching keys under the operator's network policy (by default only
+    /// public addresses over https).
+    pub fn with_network(mut self, network: JwksNetworkPolicy) -> Self {
+        self.client = http_client(network);
+        self.network = network;
+        self
+    }
+
+    /// The network policy JWKS URLs are checked against, at save and at fetch.
+    pub fn network(&self) -> JwksNetworkPolicy {
+        self.network
+    }
+
+    /// Whether `token` has the shape of a compact JWS (three segments, a JSON header), for the
+    /// log; nothing here is trusted.
+    pub fn looks_like_jwt(token: &str) -> bool {
+        split_compact(token).is_some_and(|(header, _)| decode_json::<RawHeader>(header).is_some())
     }
 
     /// Verifies `token` for `connection`: the signature (by the JWKS key named by `kid`, or by the
     /// static PEM key when there is no JWKS URL), `iss` == jwt_issuer, `aud` contains jwt_audience,
     /// `exp` required and not past (60 s leeway), `nbf` honoured. RS256/384/512, PS256/384/512 and
-    /// ES256/384 only; `none`, HS* or an alg that doesn't fit the key is `Unsupported`.
+    /// ES256/384 only; `none`, HS* or an alg that doesn't fit the key is `Unsupported`. Then
+    /// every claim the connection pins (`jwt_required_claims`) must be present and equal.
     pub async fn verify(&self, token: &str, connection: &ConnectionRow) -> Result<(), JwtRefusal> {
+        let claims = self.verified_claims(token, connection).await?;
+        let pinned = connection.jwt_required_claims.as_deref();
+        match required_claims::first_mismatch(pinned, &claims) {
+            Some(claim) => Err(JwtRefusal::WrongClaim(claim)),
+            None => Ok(()),
+        }
+    }
+
+    /// The token's claims once its signature, issuer, audience and times verify.
+    async fn verified_claims(
+        &self,
+        token: &str,
+        connection: &ConnectionRow,
+    ) -> Result<Value, JwtRefusal> {
         if connection.auth_mode != "jwt" {
             return Err(unsupported("the connection is not set up for JWTs"));
         }
@@ -235,7 +262,9 @@ impl JwtVerifier {
     }
 
     async fn fetch(&self, url: &str) -> Result<JwkSet, String> {
-        check_jwks_url(url)?;
+        // The rule the URL passed when it was saved, applied again: the operator's policy may
+        // have changed since; the resolver then checks the addresses the name resolves to.
+        let url = check_jwks_url(url, self.network)?;
         let client = self.client.as_ref().map_err(Clone::clone)?;
         let mut response = client
             .get(url)
@@ -259,6 +288,21 @@ impl JwtVerifier {
         }
         parse_key_set(&body)
     }
+}
+
+/// The client JWKS are fetched with: short timeouts, no redirects, no proxy (a proxy would
+/// resolve names where we cannot check them) and the checking resolver.
+fn http_client(network: JwksNetworkPolicy) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .timeout(Duration::from_secs(5))
+        // A redirect could move us from https to http or to a host nobody configured.
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .dns_resolver(Arc::new(CheckedResolver { policy: network }))
+        .user_agent(concat!("gatehouse/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| format!("HTTP client unavailable: {e}"))
 }
 
 impl Default for JwtVerifier {
@@ -361,23 +405,6 @@ fn parse_key_set(body: &[u8]) -> Result<JwkSet, String> {
     Ok(JwkSet { keys })
 }
 
-/// Keys must come over TLS; plain http is allowed to loopback only (local IdPs and tests).
-fn check_jwks_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|_| "the JWKS URL is not a URL".to_owned())?;
-    let host = parsed.host_str().unwrap_or_default();
-    let loopback = host == "localhost"
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err("the JWKS URL must use https".into()),
-    }
-}
-
 /// A static key is a PEM public key, RSA or EC; which one it is decides the algorithms it verifies.
 fn static_key(pem: &str) -> Result<DecodingKey, JwtRefusal> {
     // A pasted private key or certificate is a configuration mistake, not something to guess at.
@@ -390,9 +417,11 @@ fn static_key(pem: &str) -> Result<DecodingKey, JwtRefusal> {
 }
 
 /// Signature first, then the claims (jsonwebtoken's order), mapped to our refusals.
-fn check(token: &str, key: &DecodingKey, rules: &Validation) -> Result<(), JwtRefusal> {
+fn check(token: &str, key: &DecodingKey, rules: &Validation) -> Result<Value, JwtRefusal> {
     let verified = jsonwebtoken::decode::<Value>(token, key, rules);
-    verified.map(|_| ()).map_err(|e| refusal(e.kind()))
+    verified
+        .map(|data| data.claims)
+        .map_err(|e| refusal(e.kind()))
 }
 
 fn refusal(kind: &ErrorKind) -> JwtRefusal {
@@ -427,23 +456,13 @@ mod tests {
     }
 
     #[test]
-    fn compact_tokens_and_key_urls_are_checked_before_use() {
+    fn compact_tokens_are_checked_before_use() {
         assert_eq!(split_compact("h.p.s"), Some(("h", "p")));
         assert_eq!(split_compact("h.p."), Some(("h", "p")));
         for bad in ["", "h.p", ".p.s", "h..s", "a.b.c.d.e"] {
             assert_eq!(split_compact(bad), None, "{bad}");
         }
         assert_eq!(split_compact(&"a.".repeat(MAX_TOKEN_BYTES)), None);
-        for ok in [
-            "https://idp.test/k",
-            "http://127.0.0.1:8080/k",
-            "http://[::1]/k",
-        ] {
-            assert!(check_jwks_url(ok).is_ok(), "{ok}");
-        }
-        for bad in ["http://idp.test/k", "ftp://127.0.0.1/k", "file:///k", "k"] {
-            assert!(check_jwks_url(bad).is_err(), "{bad}");
-        }
     }
 
     #[test]

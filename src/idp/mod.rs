@@ -6,8 +6,10 @@
 
 pub mod connections;
 mod entra;
+pub mod jwks_url;
 pub mod jwt;
 mod okta;
+pub mod required_claims;
 
 use serde_json::Value;
 

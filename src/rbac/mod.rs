@@ -29,6 +29,8 @@ macro_rules! admin_permission {
 admin_permission!(
     /// Create, change and rotate IdP connections and their secrets (super admin only).
     ManageConnections => ManageIdpConnections,
+    /// List and read IdP connections and their secrets' metadata, never a secret (admins).
+    ReadConnections => ViewMembers,
     /// Read the organization's audit trail (admins).
     ReadAudit => ReadAuditTrail,
     /// Create, edit and delete roles (super admins; admins when a super admin delegates it).
@@ -88,6 +90,7 @@ pub fn authorize<P: AdminPermission>(principal: &Principal) -> Result<Authorized
 }
 
 #[cfg(test)]
+#[allow(clippy::panic)]
 mod tests {
     use super::*;
 
@@ -109,5 +112,7 @@ mod tests {
             assert!(denied.to_string().contains("manage_idp_connections"));
         }
         assert!(authorize::<ReadAudit>(&principal(BaseRole::Admin)).is_ok());
+        assert!(authorize::<ReadConnections>(&principal(BaseRole::Admin)).is_ok());
+        assert!(authorize::<ReadConnections>(&principal(BaseRole::Member)).is_err());
     }
 }

@@ -4,9 +4,15 @@
 //! credential itself, and live a few seconds: revocation, rotation or disabling through this
 //! instance clears the cache at once; on the other instances of a cluster it takes effect when
 //! their entries expire. Losing the cache costs one lookup, nothing else.
+//!
+//! Revocation must win the race against a request in flight: a request that read the database
+//! just before a revoke would otherwise put the revoked secret into the cache just after
+//! `clear()`, where it would keep working for a TTL. So the cache has a generation that
+//! `clear()` bumps; a caller takes the generation *before* its database read and `insert` with
+//! an older generation does nothing.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
@@ -25,16 +31,36 @@ struct Entry<V> {
 #[derive(Debug, Clone)]
 pub struct CredentialCache<V> {
     ttl: Duration,
-    entries: Arc<Mutex<HashMap<[u8; 32], Entry<V>>>>,
+    entries: Arc<Mutex<Entries<V>>>,
 }
+
+#[derive(Debug)]
+struct Entries<V> {
+    /// Bumped by every `clear()`, under the same lock as the map, so an `insert` sees either
+    /// the old map and the old generation or the cleared map and the new one.
+    generation: u64,
+    map: HashMap<[u8; 32], Entry<V>>,
+}
+
+/// The cache's generation when a caller started its database read; see `insert`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Generation(u64);
 
 impl<V: Clone> CredentialCache<V> {
     /// A cache whose entries live `ttl`; a zero `ttl` disables it.
     pub fn new(ttl: Duration) -> Self {
         CredentialCache {
             ttl,
-            entries: Arc::default(),
+            entries: Arc::new(Mutex::new(Entries {
+                generation: 0,
+                map: HashMap::new(),
+            })),
         }
+    }
+
+    /// Taken before reading the database for a credential, and handed to `insert`.
+    pub fn generation(&self) -> Generation {
+        Generation(self.lock().generation)
     }
 
     /// What `credential` authenticated as, if it was verified less than `ttl` ago.
@@ -44,39 +70,55 @@ impl<V: Clone> CredentialCache<V> {
         }
         let key = digest(credential);
         let mut entries = self.lock();
-        match entries.get(&key) {
+        match entries.map.get(&key) {
             Some(entry) if entry.expires > Instant::now() => Some(entry.value.clone()),
             Some(_) => {
-                entries.remove(&key);
+                entries.map.remove(&key);
                 None
             }
             None => None,
         }
     }
 
-    /// Remembers a verified credential until `ttl` from now or `valid_until`, if sooner.
-    pub fn insert(&self, credential: &str, value: V, valid_until: Option<Instant>) {
+    /// Remembers a verified credential until `ttl` from now or `valid_until`, if sooner, unless
+    /// the cache was cleared since `read_from` (taken before the database read that verified
+    /// it): then what was read may already be revoked, and is not remembered.
+    pub fn insert(
+        &self,
+        credential: &str,
+        value: V,
+        valid_until: Option<Instant>,
+        read_from: Generation,
+    ) {
         if self.ttl.is_zero() {
             return;
         }
         let now = Instant::now();
         let expires = valid_until.map_or(now + self.ttl, |until| until.min(now + self.ttl));
         let mut entries = self.lock();
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, entry| entry.expires > now);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+        if entries.generation != read_from.0 {
+            return;
+        }
+        if entries.map.len() >= MAX_ENTRIES {
+            entries.map.retain(|_, entry| entry.expires > now);
+            if entries.map.len() >= MAX_ENTRIES {
+                entries.map.clear();
             }
         }
-        entries.insert(digest(credential), Entry { value, expires });
+        entries
+            .map
+            .insert(digest(credential), Entry { value, expires });
     }
 
-    /// Forgets every credential: called after any change to what credentials authenticate as.
+    /// Forgets every credential and makes inserts based on earlier reads no-ops: called after
+    /// any committed change to what credentials authenticate as.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut entries = self.lock();
+        entries.generation = entries.generation.wrapping_add(1);
+        entries.map.clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Entry<V>>> {
+    fn lock(&self) -> MutexGuard<'_, Entries<V>> {
         // The map holds no invariant a panicking holder could break.
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -93,7 +135,7 @@ mod tests {
     #[test]
     fn remembers_a_credential_until_its_ttl() {
         let cache = CredentialCache::new(Duration::from_millis(50));
-        cache.insert("gsc_secret", 7, None);
+        cache.insert("gsc_secret", 7, None, cache.generation());
         assert_eq!(cache.get("gsc_secret"), Some(7));
         assert_eq!(cache.get("gsc_other"), None);
         std::thread::sleep(Duration::from_millis(60));
@@ -103,29 +145,45 @@ mod tests {
     #[test]
     fn an_earlier_expiry_of_the_credential_wins() {
         let cache = CredentialCache::new(Duration::from_secs(60));
-        cache.insert("gsc_secret", 7, Some(Instant::now()));
+        cache.insert("gsc_secret", 7, Some(Instant::now()), cache.generation());
         assert_eq!(cache.get("gsc_secret"), None);
     }
 
     #[test]
     fn clear_forgets_everything_and_zero_ttl_disables() {
         let cache = CredentialCache::new(Duration::from_secs(60));
-        cache.insert("a", 1, None);
+        cache.insert("a", 1, None, cache.generation());
         cache.clear();
         assert_eq!(cache.get("a"), None);
 
         let off = CredentialCache::new(Duration::ZERO);
-        off.insert("a", 1, None);
+        off.insert("a", 1, None, off.generation());
         assert_eq!(off.get("a"), None);
+    }
+
+    #[test]
+    fn a_revocation_during_a_database_read_wins_over_the_read() {
+        let cache = CredentialCache::new(Duration::from_secs(60));
+        // Request A takes the generation, then reads the secret as valid from the database.
+        let before_read = cache.generation();
+        // Meanwhile an admin revokes the secret (commit), then clears the cache.
+        cache.clear();
+        // A finishes its read and tries to remember the (now revoked) secret: nothing is kept.
+        cache.insert("gsc_secret", 7, None, before_read);
+        assert_eq!(cache.get("gsc_secret"), None);
+        // A request that starts its read after the revocation is remembered as usual.
+        let after = cache.generation();
+        cache.insert("gsc_secret", 8, None, after);
+        assert_eq!(cache.get("gsc_secret"), Some(8));
     }
 
     #[test]
     fn stays_bounded() {
         let cache = CredentialCache::new(Duration::from_secs(60));
         for i in 0..(MAX_ENTRIES + 10) {
-            cache.insert(&format!("credential-{i}"), i, None);
+            cache.insert(&format!("credential-{i}"), i, None, cache.generation());
         }
-        assert!(cache.lock().len() <= MAX_ENTRIES);
+        assert!(cache.lock().map.len() <= MAX_ENTRIES);
         assert_eq!(
             cache.get(&format!("credential-{}", MAX_ENTRIES + 9)),
             Some(MAX_ENTRIES + 9)

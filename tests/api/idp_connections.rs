@@ -337,7 +337,8 @@ fn signed_jwt(issuer: &str, audience: &str, exp_in: i64) -> String {
 
 #[actix_web::test]
 async fn a_jwt_connection_provisions_end_to_end_with_keys_from_its_jwks() {
-    let app = spawn_app().await;
+    // The JWKS is served on loopback, which the operator must allow.
+    let app = crate::connection_routing::spawn_with_loopback_jwks().await;
     let jwks_url = serve_jwks().await;
     let (id, secret) =
         create_connection(&app, json!({ "name": "Entra JWT", "dialect": "entra" })).await;
@@ -351,11 +352,14 @@ async fn a_jwt_connection_provisions_end_to_end_with_keys_from_its_jwks() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let updated: Value = res.json().await.unwrap();
+    // A JWT reaches its connection at the connection's own base URL, and only there.
+    let base = updated["scim_base_url"].as_str().unwrap().to_owned();
 
     let token = signed_jwt(issuer, audience, 300);
     let res = app
         .client
-        .post(format!("{}/Users", app.scim))
+        .post(format!("{base}/Users"))
         .bearer_auth(&token)
         .json(&json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "jwt@example.com", "active": "True" }))
         .send()
@@ -398,7 +402,13 @@ async fn a_jwt_connection_provisions_end_to_end_with_keys_from_its_jwks() {
             "a JWT connection no longer accepts its bearer secret",
         ),
     ] {
-        let res = scim_get(&app, &refused, "/Users").await;
+        let res = app
+            .client
+            .get(format!("{base}/Users"))
+            .bearer_auth(&refused)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{why}");
     }
 }

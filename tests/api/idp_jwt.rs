@@ -1,6 +1,8 @@
 //! `JwtVerifier` on its own: tokens signed with the test keys in tests/fixtures/jwt/, checked
 //! against a JWKS served by a tiny HTTP server started inside each test (it counts requests, so
-//! caching and refetch-on-unknown-kid are observable) or against a static PEM key.
+//! caching and refetch-on-unknown-kid are observable) or against a static PEM key. Those
+//! servers are on loopback, which only a verifier allowed private networks may reach
+//! (`verifier()`); the default verifier refuses them.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -9,6 +11,7 @@ use std::time::Duration;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use gatehouse::db::orgs::ConnectionRow;
+use gatehouse::idp::jwks_url::JwksNetworkPolicy;
 use gatehouse::idp::jwt::{JwtRefusal, JwtVerifier};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::{json, Value};
@@ -88,7 +91,17 @@ fn connection(jwks_url: Option<&str>, static_key: Option<String>) -> ConnectionR
         disabled: false,
         created_at: gatehouse::clock::now(),
         takeover_unmanaged: false,
+        jwt_required_claims: None,
     }
+}
+
+const LOOPBACK_ALLOWED: JwksNetworkPolicy = JwksNetworkPolicy {
+    allow_private_networks: true,
+};
+
+/// A verifier that may fetch keys from the loopback test servers.
+fn verifier() -> JwtVerifier {
+    JwtVerifier::new().with_network(LOOPBACK_ALLOWED)
 }
 
 fn now() -> i64 {
@@ -135,7 +148,7 @@ async fn jwks() -> (JwksServer, ConnectionRow) {
 #[tokio::test]
 async fn valid_tokens_are_accepted_and_the_key_set_is_cached() {
     let (server, conn) = jwks().await;
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     verifier.verify(&rsa_a(&claims()), &conn).await.unwrap();
     let es = sign(Algorithm::ES256, "ec_a.pem", Some("ec-a"), &claims());
     verifier.verify(&es, &conn).await.unwrap();
@@ -149,7 +162,7 @@ async fn valid_tokens_are_accepted_and_the_key_set_is_cached() {
 #[tokio::test]
 async fn claims_outside_the_connection_are_refused() {
     let (_server, conn) = jwks().await;
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let cases = [
         (with(claims(), "exp", json!(now() - 120)), "expired"),
         (with(claims(), "nbf", json!(now() + 600)), "not yet valid"),
@@ -188,7 +201,7 @@ async fn claims_outside_the_connection_are_refused() {
 #[tokio::test]
 async fn unsigned_and_symmetric_tokens_are_refused_without_a_fetch() {
     let (server, conn) = jwks().await;
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let none = format!(
         "{}.{}.",
         b64(&json!({"alg": "none", "typ": "JWT"})),
@@ -225,7 +238,7 @@ async fn unsigned_and_symmetric_tokens_are_refused_without_a_fetch() {
 #[tokio::test]
 async fn foreign_keys_and_tampering_are_refused() {
     let (_server, conn) = jwks().await;
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let rogue = sign(Algorithm::RS256, "rsa_rogue.pem", Some("rogue"), &claims());
     let refusal = verifier.verify(&rogue, &conn).await.unwrap_err();
     assert!(matches!(refusal, JwtRefusal::UnknownKey), "{refusal:?}");
@@ -263,7 +276,8 @@ async fn an_unknown_kid_refetches_once_after_rotation() {
     let (server, conn) = jwks().await;
     // The real interval is 30 s; a short one keeps the test quick (the rule is the same).
     let interval = Duration::from_millis(1500);
-    let verifier = JwtVerifier::with_cache_policy(Duration::from_secs(600), interval);
+    let verifier = JwtVerifier::with_cache_policy(Duration::from_secs(600), interval)
+        .with_network(LOOPBACK_ALLOWED);
     verifier.verify(&rsa_a(&claims()), &conn).await.unwrap();
     assert_eq!(server.hits(), 1);
 
@@ -296,7 +310,7 @@ async fn an_unknown_kid_refetches_once_after_rotation() {
 #[tokio::test]
 async fn a_cold_cache_is_filled_by_one_fetch_under_concurrency() {
     let (server, conn) = jwks().await;
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let token = rsa_a(&claims());
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..8 {
@@ -312,7 +326,8 @@ async fn a_cold_cache_is_filled_by_one_fetch_under_concurrency() {
 #[tokio::test]
 async fn an_expired_key_set_is_refetched_and_kept_while_the_url_fails() {
     let (server, conn) = jwks().await;
-    let verifier = JwtVerifier::with_cache_policy(Duration::ZERO, Duration::ZERO);
+    let verifier = JwtVerifier::with_cache_policy(Duration::ZERO, Duration::ZERO)
+        .with_network(LOOPBACK_ALLOWED);
     verifier.verify(&rsa_a(&claims()), &conn).await.unwrap();
     verifier.verify(&rsa_a(&claims()), &conn).await.unwrap();
     assert_eq!(server.hits(), 2, "a zero TTL fetches every time");
@@ -333,7 +348,7 @@ async fn unreachable_or_broken_key_sets_mean_keys_unavailable() {
         listener.local_addr().unwrap().port()
     };
     let conn = connection(Some(&format!("http://127.0.0.1:{port}/keys")), None);
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     for _ in 0..2 {
         let refusal = verifier.verify(&rsa_a(&claims()), &conn).await.unwrap_err();
         assert!(
@@ -346,7 +361,7 @@ async fn unreachable_or_broken_key_sets_mean_keys_unavailable() {
         let server = JwksServer::start(body.into()).await;
         server.serve(status, body.into());
         let conn = connection(Some(&server.url), None);
-        let refusal = JwtVerifier::new()
+        let refusal = self::verifier()
             .verify(&rsa_a(&claims()), &conn)
             .await
             .unwrap_err();
@@ -356,9 +371,10 @@ async fn unreachable_or_broken_key_sets_mean_keys_unavailable() {
         );
     }
 
-    // Keys must come over TLS unless the URL is loopback.
+    // Keys must come over TLS unless the operator allows private networks.
     let conn = connection(Some("http://idp.example.test/keys"), None);
-    let refusal = verifier.verify(&rsa_a(&claims()), &conn).await.unwrap_err();
+    let strict = JwtVerifier::new();
+    let refusal = strict.verify(&rsa_a(&claims()), &conn).await.unwrap_err();
     assert!(
         matches!(refusal, JwtRefusal::KeysUnavailable(_)),
         "{refusal:?}"
@@ -366,8 +382,55 @@ async fn unreachable_or_broken_key_sets_mean_keys_unavailable() {
 }
 
 #[tokio::test]
+async fn the_default_policy_never_fetches_from_loopback_or_names_resolving_to_it() {
+    let (server, _) = jwks().await;
+    let port = server
+        .url
+        .split(':')
+        .nth(2)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap();
+    let strict = JwtVerifier::new();
+    for url in [
+        server.url.clone(),
+        format!("https://127.0.0.1:{port}/keys"),
+        format!("https://localhost.:{port}/keys"),
+        format!("https://[::ffff:127.0.0.1]:{port}/keys"),
+    ] {
+        let conn = connection(Some(&url), None);
+        let refusal = strict.verify(&rsa_a(&claims()), &conn).await.unwrap_err();
+        assert!(
+            matches!(refusal, JwtRefusal::KeysUnavailable(_)),
+            "{url}: {refusal:?}"
+        );
+    }
+    assert_eq!(server.hits(), 0, "nothing reached the loopback server");
+}
+
+#[tokio::test]
+async fn pinned_claims_must_be_present_and_equal() {
+    let (_server, mut conn) = jwks().await;
+    conn.jwt_required_claims = Some(json!({ "tid": "t-1", "appid": "a-1" }).to_string());
+    let verifier = verifier();
+    let right = with(with(claims(), "tid", json!("t-1")), "appid", json!("a-1"));
+    verifier.verify(&rsa_a(&right), &conn).await.unwrap();
+    for (wrong, claim) in [
+        (with(right.clone(), "appid", json!("a-2")), "appid"),
+        (with(right.clone(), "tid", Value::Null), "tid"),
+        (with(right.clone(), "appid", json!(["a-1"])), "appid"),
+    ] {
+        match verifier.verify(&rsa_a(&wrong), &conn).await {
+            Err(JwtRefusal::WrongClaim(name)) => assert_eq!(name, claim),
+            other => panic!("{claim}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_static_pem_key_verifies_rsa_and_ec_tokens() {
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let rsa = connection(None, Some(fixture("rsa_a.pub.pem")));
     verifier.verify(&rsa_a(&claims()), &rsa).await.unwrap();
     let rogue = sign(Algorithm::RS256, "rsa_rogue.pem", None, &claims());
@@ -399,7 +462,7 @@ async fn a_static_pem_key_verifies_rsa_and_ec_tokens() {
 
 #[tokio::test]
 async fn connections_not_set_up_for_jwt_are_refused() {
-    let verifier = JwtVerifier::new();
+    let verifier = verifier();
     let token = rsa_a(&claims());
     let mut bearer = connection(None, Some(fixture("rsa_a.pub.pem")));
     bearer.auth_mode = "bearer".into();
@@ -414,15 +477,9 @@ async fn connections_not_set_up_for_jwt_are_refused() {
 }
 
 #[test]
-fn the_unverified_issuer_is_read_without_keys() {
-    let token = rsa_a(&claims());
-    assert_eq!(
-        JwtVerifier::unverified_issuer(&token).as_deref(),
-        Some(ISSUER)
-    );
-    let no_iss = rsa_a(&with(claims(), "iss", Value::Null));
-    assert_eq!(JwtVerifier::unverified_issuer(&no_iss), None);
-    for junk in ["", "gh_opaque_bearer_secret", "a.b.c", "e30.e30"] {
-        assert_eq!(JwtVerifier::unverified_issuer(junk), None, "{junk}");
+fn only_compact_jws_shapes_look_like_jwts() {
+    assert!(JwtVerifier::looks_like_jwt(&rsa_a(&claims())));
+    for junk in ["", "gsc_opaque_bearer_secret", "a.b.c", "e30.e30"] {
+        assert!(!JwtVerifier::looks_like_jwt(junk), "{junk}");
     }
 }

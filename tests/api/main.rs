@@ -5,6 +5,9 @@
 
 mod common;
 
+mod auth_limits;
+mod connection_admin;
+mod connection_routing;
 mod entra_quotes;
 mod foundation;
 mod governance;

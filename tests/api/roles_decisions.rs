@@ -327,11 +327,18 @@ async fn callers_without_the_permission_get_403_naming_it_on_every_admin_endpoin
             "manage_org_settings",
         ),
         (
+            Method::POST,
+            "/idp-connections",
+            Some(json!({ "name": "x" })),
+            &admin,
+            "manage_idp_connections",
+        ),
+        (
             Method::GET,
             "/idp-connections",
             None,
-            &admin,
-            "manage_idp_connections",
+            &member,
+            "view_members",
         ),
         (
             Method::GET,

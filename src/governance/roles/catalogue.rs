@@ -351,7 +351,7 @@ pub const CATALOGUE: [PermissionSpec; 24] = [
         inherent: true,
         ..spec(
             P::ManageIdpConnections,
-            "Manage IdP connections and their secrets",
+            "Manage IdP connections and their secrets (super admins only)",
         )
     },
 ];

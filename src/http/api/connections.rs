@@ -1,5 +1,6 @@
 //! `/api/v1/idp-connections`: create connections with a dialect, change their authentication
-//! and request limit, rotate and revoke their secrets.
+//! and request limit, rotate and revoke their secrets. Admins read; only super admins change
+//! (`rbac::ManageConnections`). Each connection is shown with its own `scim_base_url`.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
@@ -8,7 +9,8 @@ use serde_json::json;
 use super::problem::ApiError;
 use crate::http::{AdminCaller, AppState};
 use crate::idp::connections::{self, ConnectionError, ConnectionUpdate, NewConnectionSpec};
-use crate::rbac::ManageConnections;
+use crate::idp::jwks_url;
+use crate::rbac::{ManageConnections, ReadConnections};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/idp-connections", web::get().to(list))
@@ -50,18 +52,23 @@ async fn create(
     let (connection, secret) = state
         .with_conn(move |c| connections::create(c, &auth, &spec).map_err(ApiError::from))
         .await?;
+    let connection = connection.located(&scim_base);
+    // The connection's own URL: its secret works there and on the shared base; JWTs only there.
+    let scim_base_url = connection.scim_base_url.clone();
     Ok(HttpResponse::Created().json(json!({
         "connection": connection,
         "secret": { "id": secret.id, "token": secret.plaintext },
-        "scim_base_url": scim_base,
+        "scim_base_url": scim_base_url,
     })))
 }
 
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageConnections>()?;
+    let auth = caller.authorize::<ReadConnections>()?;
     let all = state
         .with_conn(move |c| connections::list(c, &auth).map_err(ApiError::from))
         .await?;
+    let scim_base = state.scim_base();
+    let all: Vec<_> = all.into_iter().map(|v| v.located(&scim_base)).collect();
     Ok(HttpResponse::Ok().json(json!({ "connections": all })))
 }
 
@@ -70,11 +77,11 @@ async fn get(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageConnections>()?;
+    let auth = caller.authorize::<ReadConnections>()?;
     let one = state
         .with_conn(move |c| connections::get(c, &auth, &id).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(one))
+    Ok(HttpResponse::Ok().json(one.located(&state.scim_base())))
 }
 
 async fn update(
@@ -84,12 +91,22 @@ async fn update(
     changes: web::Json<ConnectionUpdate>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageConnections>()?;
+    let network = state.jwt.network();
+    if let Some(Some(url)) = &changes.jwks_url {
+        // What the name resolves to now; the service checks the URL itself again, and every
+        // fetch checks the addresses it connects to.
+        jwks_url::check_resolved(url, network)
+            .await
+            .map_err(ApiError::bad_request)?;
+    }
     let one = state
-        .with_conn(move |c| connections::update(c, &auth, &id, &changes).map_err(ApiError::from))
+        .with_conn(move |c| {
+            connections::update(c, &auth, &id, &changes, network).map_err(ApiError::from)
+        })
         .await?;
     // Disabling, a new dialect or rate limit, a switch to JWT: no remembered secret may outlive it.
     state.scim_credentials.clear();
-    Ok(HttpResponse::Ok().json(one))
+    Ok(HttpResponse::Ok().json(one.located(&state.scim_base())))
 }
 
 async fn list_secrets(
@@ -97,7 +114,7 @@ async fn list_secrets(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageConnections>()?;
+    let auth = caller.authorize::<ReadConnections>()?;
     let all = state
         .with_conn(move |c| connections::list_secrets(c, &auth, &id).map_err(ApiError::from))
         .await?;

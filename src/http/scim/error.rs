@@ -25,6 +25,9 @@ pub enum ScimFailure {
     /// 429 with `Retry-After` (seconds).
     #[error("too many requests")]
     TooManyRequests { retry_after_secs: u64 },
+    /// 429 with `Retry-After`: the client address is out of failed authentications.
+    #[error("too many failed authentications")]
+    AuthThrottled { retry_after_secs: u64 },
     /// 503: the database is unreachable; the client may retry.
     #[error("service unavailable: {0}")]
     Unavailable(String),
@@ -89,7 +92,9 @@ impl ResponseError for ScimFailure {
             }
             ScimFailure::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ScimFailure::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            ScimFailure::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ScimFailure::TooManyRequests { .. } | ScimFailure::AuthThrottled { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             ScimFailure::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ScimFailure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -115,6 +120,14 @@ impl ResponseError for ScimFailure {
                     status,
                     None,
                     "request limit reached for this connection; retry later",
+                )
+            }
+            ScimFailure::AuthThrottled { retry_after_secs } => {
+                res.insert_header(("Retry-After", retry_after_secs.to_string()));
+                Self::body(
+                    status,
+                    None,
+                    "too many failed authentications from this address; retry later",
                 )
             }
             ScimFailure::Unavailable(cause) => {

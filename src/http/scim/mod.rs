@@ -1,4 +1,8 @@
-//! The SCIM 2.0 service provider endpoints (`/scim/v2`): discovery, Users and Groups.
+//! The SCIM 2.0 service provider endpoints (`/scim/v2`): discovery, Users and Groups. Every
+//! endpoint is also served under each connection's own base URL,
+//! `/scim/v2/connections/{connection_id}`: the same handlers, with locations built from that
+//! base. That URL is how a JWT-authenticated connection is reached (the URL, not the token,
+//! names the one connection a token is checked against; see `http::auth`).
 
 mod bulk;
 pub mod error;
@@ -19,6 +23,39 @@ use groups::Groups;
 use users::Users;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::scope("/connections/{connection_id}").configure(endpoints));
+    endpoints(cfg);
+}
+
+/// The `{id}` of a resource path, taken by name: under a connection's base URL the path has a
+/// second parameter, `connection_id`.
+pub struct ResourceId(String);
+
+impl std::ops::Deref for ResourceId {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.0
+    }
+}
+
+impl actix_web::FromRequest for ResourceId {
+    type Error = ScimFailure;
+    type Future = std::future::Ready<Result<Self, ScimFailure>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        #[derive(serde::Deserialize)]
+        struct Named {
+            id: String,
+        }
+        // `load` percent-decodes the segment the way `web::Path` does.
+        std::future::ready(match req.match_info().load::<Named>() {
+            Ok(named) => Ok(ResourceId(named.id)),
+            Err(_) => Err(ScimError::NotFound("no such resource".into()).into()),
+        })
+    }
+}
+
+fn endpoints(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/ServiceProviderConfig", "GET").route(web::get().to(service_provider_config)),
     )
@@ -118,11 +155,11 @@ fn list_of(resources: Vec<Value>) -> Value {
 /// RFC 7643 §5: what this service supports, from its configuration.
 async fn service_provider_config(
     _unfiltered: Unfiltered,
-    _caller: ScimCaller,
+    ScimCaller(caller): ScimCaller,
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let s = &state.settings.scim;
-    let base = state.scim_base();
+    let base = caller.scim_base;
     scim_json(json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": format!("{}/api/v1/openapi.json", state.base_url),
@@ -145,40 +182,30 @@ async fn service_provider_config(
     }))
 }
 
-async fn resource_types(
-    _unfiltered: Unfiltered,
-    _caller: ScimCaller,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    scim_json(list_of(schema::resource_types_json(&state.scim_base())))
+async fn resource_types(_unfiltered: Unfiltered, ScimCaller(caller): ScimCaller) -> HttpResponse {
+    scim_json(list_of(schema::resource_types_json(&caller.scim_base)))
 }
 
 async fn resource_type(
     _unfiltered: Unfiltered,
-    _caller: ScimCaller,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    ScimCaller(caller): ScimCaller,
+    id: ResourceId,
 ) -> Result<HttpResponse, ScimFailure> {
-    schema::resource_type_json(&state.scim_base(), &id)
+    schema::resource_type_json(&caller.scim_base, &id)
         .map(scim_json)
         .ok_or_else(|| ScimError::NotFound(format!("no resource type {:?}", id.as_str())).into())
 }
 
-async fn schemas(
-    _unfiltered: Unfiltered,
-    _caller: ScimCaller,
-    state: web::Data<AppState>,
-) -> HttpResponse {
-    scim_json(list_of(schema::schemas_json(&state.scim_base())))
+async fn schemas(_unfiltered: Unfiltered, ScimCaller(caller): ScimCaller) -> HttpResponse {
+    scim_json(list_of(schema::schemas_json(&caller.scim_base)))
 }
 
 async fn schema_by_id(
     _unfiltered: Unfiltered,
-    _caller: ScimCaller,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
+    ScimCaller(caller): ScimCaller,
+    id: ResourceId,
 ) -> Result<HttpResponse, ScimFailure> {
-    schema::schema_json(&state.scim_base(), &id)
+    schema::schema_json(&caller.scim_base, &id)
         .map(scim_json)
         .ok_or_else(|| ScimError::NotFound(format!("no schema {:?}", id.as_str())).into())
 }

@@ -10,6 +10,7 @@ use super::params::{
     if_match, list_from_query, list_from_search, list_response, not_modified, read_json,
     resource_response, Projection,
 };
+use super::ResourceId;
 use crate::db::DbConnection;
 use crate::directory::{Caller, DirectoryError, ListQuery, ListResult, Resource};
 use crate::http::{AppState, ScimCaller};
@@ -98,7 +99,7 @@ pub async fn get<E: Endpoint>(
     ScimCaller(caller): ScimCaller,
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: ResourceId,
 ) -> Reply {
     let p = Projection::from_request(&req)?;
     let projection = p.clone();
@@ -121,7 +122,7 @@ pub async fn replace<E: Endpoint>(
     ScimCaller(caller): ScimCaller,
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: ResourceId,
     body: web::Payload,
 ) -> Reply {
     let p = Projection::from_request(&req)?;
@@ -144,7 +145,7 @@ pub async fn patch<E: Endpoint>(
     ScimCaller(caller): ScimCaller,
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: ResourceId,
     body: web::Payload,
 ) -> Reply {
     let p = Projection::from_request(&req)?;
@@ -167,7 +168,7 @@ pub async fn delete<E: Endpoint>(
     ScimCaller(caller): ScimCaller,
     state: web::Data<AppState>,
     req: HttpRequest,
-    id: web::Path<String>,
+    id: ResourceId,
 ) -> Reply {
     let precondition = if_match(&req);
     run(&state, move |c| {

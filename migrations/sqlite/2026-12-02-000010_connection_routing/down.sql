@@ -1,0 +1,1 @@
+ALTER TABLE idp_connections DROP COLUMN jwt_required_claims;
