@@ -11,6 +11,7 @@ pub mod directory;
 pub mod http;
 pub mod idp;
 pub mod ids;
+pub mod metrics;
 pub mod rbac;
 pub mod scim;
 pub mod telemetry;

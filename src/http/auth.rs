@@ -82,6 +82,7 @@ impl FromRequest for ScimCaller {
                 tracing::info!(%reason, "SCIM credentials refused");
                 ScimFailure::Unauthorized("the bearer token is not valid")
             })?;
+            crate::metrics::record_idp_request(&connection.id);
             let limit = connection
                 .requests_per_minute
                 .and_then(|n| u32::try_from(n).ok())

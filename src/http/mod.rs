@@ -5,6 +5,7 @@ pub mod api;
 mod auth;
 mod context;
 mod health;
+pub mod metrics;
 pub(crate) mod request_target;
 pub mod scim;
 pub mod throttle;

@@ -11,6 +11,7 @@ mod idp_connections;
 mod idp_jwt;
 mod idp_replays;
 mod logging;
+mod metrics;
 mod scim_bulk;
 mod scim_concurrency;
 mod scim_discovery;
