@@ -23,6 +23,8 @@ use crate::tokens::cache::CredentialCache;
 pub struct Application {
     port: u16,
     server: Server,
+    /// The metrics listener's port and server, when `[metrics] listen` is set.
+    metrics: Option<(u16, Server)>,
     /// The credentials created if this start bootstrapped an empty database.
     pub bootstrap: Option<BootstrapOutput>,
     pub state: AppState,
@@ -48,6 +50,10 @@ impl Application {
         let listener = TcpListener::bind(settings.listen)
             .map_err(|e| format!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let metrics_listener = match settings.metrics.listen_addr()? {
+            Some(addr) => Some(http::metrics::bind(addr)?),
+            None => None,
+        };
         let mut settings = settings;
         if settings.public_url.is_empty() && settings.listen.port() == 0 {
             settings.public_url = format!("http://{}:{port}", settings.listen.ip());
@@ -87,9 +93,17 @@ impl Application {
         };
 
         let server = serve(listener, state.clone())?;
+        let metrics = match metrics_listener {
+            Some(listener) => {
+                let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+                Some((port, http::metrics::serve(listener, state.pool.clone())?))
+            }
+            None => None,
+        };
         Ok(Application {
             port,
             server,
+            metrics,
             bootstrap,
             state,
         })
@@ -99,9 +113,24 @@ impl Application {
         self.port
     }
 
-    /// Serves until the server is stopped (SIGTERM and SIGINT stop it gracefully).
+    /// The port `/metrics` is served on, if metrics are on.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
+    }
+
+    /// Serves until the server is stopped (SIGTERM and SIGINT stop it gracefully); the metrics
+    /// listener runs beside it and stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let metrics = self.metrics.map(|(_, server)| {
+            let handle = server.handle();
+            actix_web::rt::spawn(server);
+            handle
+        });
+        let outcome = self.server.await;
+        if let Some(handle) = metrics {
+            handle.stop(true).await;
+        }
+        outcome
     }
 }
 

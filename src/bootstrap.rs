@@ -52,6 +52,13 @@ impl crate::db::RetryClassify for BootstrapError {
     fn is_retryable(&self) -> bool {
         matches!(self, BootstrapError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
     }
+
+    fn database_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            BootstrapError::Db(DbError::Query(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// Creates an organization and its first credentials.

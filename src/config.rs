@@ -21,6 +21,7 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         "GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT_MS",
         &["database", "acquire_timeout_ms"],
     ),
+    ("GATEHOUSE_METRICS_LISTEN", &["metrics", "listen"]),
     ("GATEHOUSE_LOG_FORMAT", &["log", "format"]),
     ("GATEHOUSE_LOG_LEVEL", &["log", "level"]),
     ("GATEHOUSE_HTTP_MAX_BODY_BYTES", &["http", "max_body_bytes"]),
@@ -72,6 +73,29 @@ pub struct Settings {
     pub idp: IdpSettings,
     pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
+    pub metrics: MetricsSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsSettings {
+    /// Where `/metrics` is served; empty: nowhere. Never the main listener, so the metrics
+    /// are not reachable from outside unless an operator binds them somewhere reachable.
+    pub listen: String,
+}
+
+impl MetricsSettings {
+    /// The address to serve metrics on, if any (checked at load).
+    pub fn listen_addr(&self) -> Result<Option<SocketAddr>, String> {
+        let listen = self.listen.trim();
+        if listen.is_empty() {
+            return Ok(None);
+        }
+        listen
+            .parse()
+            .map(Some)
+            .map_err(|e| format!("metrics.listen {listen:?}: {e}"))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -182,6 +206,7 @@ impl Settings {
         if self.scim.max_results == 0 || self.scim.default_count > self.scim.max_results {
             return Err("scim: max_results must be > 0 and >= default_count".into());
         }
+        self.metrics.listen_addr()?;
         if self.http.max_body_bytes < 1024 {
             return Err("http.max_body_bytes must be at least 1024".into());
         }
@@ -312,5 +337,24 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.starts_with("database.url"), "{err}");
+    }
+
+    #[test]
+    fn metrics_are_off_by_default_and_a_bad_metrics_address_is_refused() {
+        let s = Settings::load_with_env(None, |_| None).unwrap();
+        assert_eq!(s.metrics.listen_addr().unwrap(), None);
+        let s = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_METRICS_LISTEN").then(|| "127.0.0.1:9464".to_owned())
+        })
+        .unwrap();
+        assert_eq!(
+            s.metrics.listen_addr().unwrap().map(|a| a.port()),
+            Some(9464)
+        );
+        let err = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_METRICS_LISTEN").then(|| "nowhere".to_owned())
+        })
+        .unwrap_err();
+        assert!(err.starts_with("metrics.listen"), "{err}");
     }
 }

@@ -12,6 +12,7 @@ pub mod governance;
 pub mod http;
 pub mod idp;
 pub mod ids;
+pub mod metrics;
 pub mod rbac;
 pub mod scim;
 pub mod telemetry;

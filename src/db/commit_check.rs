@@ -53,6 +53,9 @@ impl Drop for Scope {
     }
 }
 
+/// The message of the failure `verify` reports, by which retries are counted under their cause.
+pub(super) const NOT_KEPT: &str = "acknowledged COMMIT was not kept";
+
 /// After a COMMIT: whether the transaction's last audit event is really stored. Only the
 /// outermost transaction checks (an inner one commits a savepoint).
 pub(super) fn verify(conn: &mut DbConnection) -> Result<(), DieselError> {
@@ -75,6 +78,6 @@ pub(super) fn verify(conn: &mut DbConnection) -> Result<(), DieselError> {
     tracing::warn!("the database acknowledged a COMMIT it did not keep; running it again");
     Err(DieselError::DatabaseError(
         DatabaseErrorKind::SerializationFailure,
-        Box::new("acknowledged COMMIT was not kept".to_owned()),
+        Box::new(NOT_KEPT.to_owned()),
     ))
 }

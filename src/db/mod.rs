@@ -7,6 +7,7 @@ pub mod filter_sql;
 pub mod groups;
 pub mod orgs;
 pub mod page;
+mod retry_cause;
 pub mod reusable;
 pub mod roles;
 pub mod schema;
@@ -154,10 +155,18 @@ fn ensure_sqlite_directory(database_url: &str) -> Result<(), String> {
 
 /// Checks out a connection, mapping pool exhaustion or a dead server to `Unavailable`.
 pub fn checkout(pool: &Pool) -> Result<PooledConnection, DbError> {
-    pool.get().map_err(|e| {
-        connection::note_fault();
-        DbError::Unavailable(e.to_string())
-    })
+    let started = std::time::Instant::now();
+    match pool.get() {
+        Ok(conn) => {
+            crate::metrics::record_checkout(started.elapsed());
+            Ok(conn)
+        }
+        Err(e) => {
+            crate::metrics::record_checkout_timeout();
+            connection::note_fault();
+            Err(DbError::Unavailable(e.to_string()))
+        }
+    }
 }
 
 /// Whether an error is a transient conflict that a retry of the whole transaction may resolve:
@@ -207,6 +216,7 @@ where
                 if let Some(cause) = err.retry_cause() {
                     tracing::debug!(attempt, %cause, "write conflict");
                 }
+                crate::metrics::record_retry(retry_cause::of(&err));
                 if err.needs_fresh_connection() && connection::reopen_after_conflict(conn) {
                     tracing::debug!(attempt, "replaced the connection after a write conflict");
                 }
@@ -231,11 +241,19 @@ pub trait RetryClassify {
     fn retry_cause(&self) -> Option<String> {
         None
     }
+    /// The database error this wraps, if any, so a retry is counted under its cause.
+    fn database_error(&self) -> Option<&DieselError> {
+        None
+    }
 }
 
 impl RetryClassify for DieselError {
     fn is_retryable(&self) -> bool {
         is_retryable(self)
+    }
+
+    fn database_error(&self) -> Option<&DieselError> {
+        Some(self)
     }
 }
 

@@ -75,6 +75,13 @@ impl RetryClassify for DirectoryError {
     fn needs_fresh_connection(&self) -> bool {
         matches!(self, DirectoryError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
     }
+
+    fn database_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            DirectoryError::Db(DbError::Query(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 /// The `If-Match` precondition of a write (RFC 7644 §3.14): the version the client last saw.

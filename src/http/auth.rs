@@ -111,6 +111,7 @@ impl FromRequest for ScimCaller {
                     None => ScimFailure::Unauthorized("a bearer token is required"),
                 }
             })?;
+            crate::metrics::record_idp_request(&connection.id);
             let limit = connection
                 .requests_per_minute
                 .and_then(|n| u32::try_from(n).ok())

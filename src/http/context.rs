@@ -1,6 +1,6 @@
 //! The request context middleware: a request id (the client's `X-Request-Id` when it is sane,
 //! else a fresh one) made available to blocking work and the audit trail, echoed in the
-//! response, and one log line per request with its outcome and latency.
+//! response, one log line per request with its outcome and latency, and the request metrics.
 
 use std::time::Instant;
 
@@ -32,16 +32,22 @@ pub async fn request_context(
         method = %req.method(),
         path = %req.path(),
     );
+    let method = req.method().clone();
     let started = Instant::now();
     let outcome = TASK_REQUEST_ID
         .scope(request_id.clone(), next.call(req))
         .instrument(span.clone())
         .await;
     let _entered = span.enter();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let elapsed = started.elapsed();
+    let elapsed_ms = elapsed.as_secs_f64() * 1000.0;
     match outcome {
         Ok(mut res) => {
             let status = res.status().as_u16();
+            // The matched pattern (`/scim/v2/Users/{id}`), known once routing ran: never the raw
+            // path, whose ids would make a series per resource.
+            let route = res.request().match_pattern();
+            crate::metrics::record_request(method.as_str(), route.as_deref(), status, elapsed);
             if status >= 500 {
                 tracing::warn!(status, elapsed_ms, "request failed");
             } else {
@@ -54,6 +60,8 @@ pub async fn request_context(
             Ok(res)
         }
         Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            crate::metrics::record_request(method.as_str(), None, status, elapsed);
             tracing::warn!(error = %err, elapsed_ms, "request errored");
             Err(err)
         }

@@ -6,6 +6,7 @@ mod auth;
 pub mod auth_limit;
 mod context;
 mod health;
+pub mod metrics;
 pub(crate) mod request_target;
 pub mod scim;
 pub mod throttle;

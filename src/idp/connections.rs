@@ -172,6 +172,13 @@ impl RetryClassify for ConnectionError {
     fn is_retryable(&self) -> bool {
         matches!(self, ConnectionError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
     }
+
+    fn database_error(&self) -> Option<&diesel::result::Error> {
+        match self {
+            ConnectionError::Db(DbError::Query(e)) => Some(e),
+            _ => None,
+        }
+    }
 }
 
 fn audit(

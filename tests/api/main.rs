@@ -15,6 +15,7 @@ mod idp_connections;
 mod idp_jwt;
 mod idp_replays;
 mod logging;
+mod metrics;
 mod roles_catalogue;
 mod roles_decisions;
 mod scim_big_groups;

@@ -126,6 +126,11 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_with(settings: Settings, database: TestDatabase) -> TestApp {
     gatehouse::telemetry::init(&settings.log);
     let app = Application::build(settings).await.expect("the app starts");
+    serve_built(app, database)
+}
+
+/// Serves an application the test built itself (to read more of it first, e.g. its ports).
+pub fn serve_built(app: Application, database: TestDatabase) -> TestApp {
     let port = app.port();
     let creds = app
         .bootstrap
