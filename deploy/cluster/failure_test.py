@@ -342,6 +342,20 @@ def verify(clients):
         note(f"db{node}: {checked} acknowledged users and their memberships checked")
 
 
+def conflicts_answered_as_errors():
+    """Write conflicts must be retried inside gatehouse, never answered: their 503s are logged
+    with the cause (the client only sees "retry later", like for a lost database node)."""
+    found = []
+    for i in range(1, len(APP_PORTS) + 1):
+        try:
+            with open(os.path.join(BASE, f"app{i}.log")) as log:
+                found += [l.strip()[:300] for l in log if "request failed" in l and (
+                    "write conflict" in l or "too many concurrent updates" in l)]
+        except FileNotFoundError:
+            pass
+    return found
+
+
 def main():
     admin_token, okta_token = credentials()
     entra = admin("POST", "/idp-connections", admin_token, {"name": "Entra", "dialect": "entra"})
@@ -368,6 +382,8 @@ def main():
     chaos_thread.join(timeout=240)
     note("traffic stopped")
     verify(clients)
+    for line in conflicts_answered_as_errors():
+        failures.append(("conflict", f"a write conflict reached a client: {line}"))
     if not NO_CHAOS:
         check_quorum_loss()
 
