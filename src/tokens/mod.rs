@@ -71,7 +71,8 @@ pub enum Refusal {
 
 /// Checks a presented token of the expected kind: checksum, lookup by key id, constant-time
 /// comparison of the secret's hash, revocation and expiry. On success records its use, at most
-/// once a minute, so authentication stays a read on the hot path.
+/// once a minute, so authentication stays a read on the hot path. Runs outside any transaction:
+/// that write is best effort, and a failed statement would abort an enclosing transaction.
 pub fn authenticate(
     conn: &mut DbConnection,
     presented: &str,
@@ -95,7 +96,17 @@ pub fn authenticate(
     }
     let stale = now - chrono::Duration::minutes(1);
     if row.last_used_at.map_or(true, |at| at < stale) {
-        store::touch_last_used(conn, &row.id, now, stale)?;
+        // Coarse and best effort: two instances that touch the same token at once conflict on
+        // a Galera cluster (error 1213), and the loser's write is the same minute anyway. Losing
+        // it must never refuse the caller.
+        match store::touch_last_used(conn, &row.id, now, stale) {
+            Err(e) if crate::db::is_retryable(&e) => {
+                tracing::debug!(error = %e, "last use of a token not recorded: another writer won");
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok(Ok(row))
 }

@@ -212,3 +212,19 @@ impl TestApp {
         self.patch(path, body).await.status().as_u16()
     }
 }
+
+#[actix_web::test]
+async fn the_last_active_super_admin_cannot_be_demoted_either() {
+    let app = spawn_app().await;
+    let own = format!("/users/{}/role", app.creds.admin_user_id);
+    let (status, body) = admin(&app, Method::PUT, &own, Some(json!({ "role_id": "admin" }))).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains("last active super admin"));
+
+    unmanaged_user(&app, "deputy@example.com", "super_admin");
+    let (status, body) = admin(&app, Method::PUT, &own, Some(json!({ "role_id": "admin" }))).await;
+    assert_eq!(status, 200, "{body}");
+}

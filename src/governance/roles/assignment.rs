@@ -151,6 +151,9 @@ pub fn set_role(
         if user.role == role_id {
             return Ok(UserView::from(user));
         }
+        if current == Some(BaseRole::SuperAdmin) && target != BaseRole::SuperAdmin {
+            keep_a_super_admin(conn, org, user_id)?;
+        }
         let now = crate::clock::now();
         if !store::set_role(conn, org, user_id, user.version, role_id, "admin", now)?
             || !role_store::bump_governance_version_from(conn, org, version)?
@@ -170,6 +173,28 @@ pub fn set_role(
         )?;
         find(conn, org, user_id).map(UserView::from)
     })
+}
+
+/// Refuses to demote the organization's last active super admin. The check claims the same
+/// guard version as a SCIM deactivation or deletion of a super admin
+/// (`directory::stewardship`), so a demotion racing one of them runs again and sees it.
+fn keep_a_super_admin(
+    conn: &mut DbConnection,
+    org: &str,
+    user_id: &str,
+) -> Result<(), GovernanceError> {
+    let seen = crate::db::orgs::admin_guard_version(conn, org)?;
+    if crate::db::users::count_other_active_super_admins(conn, org, user_id)? == 0 {
+        return Err(GovernanceError::Conflict(
+            "this user is the organization's last active super admin: make another user super \
+             admin first"
+                .into(),
+        ));
+    }
+    if !crate::db::orgs::claim_admin_guard(conn, org, seen)? {
+        return Err(GovernanceError::Retry);
+    }
+    Ok(())
 }
 
 /// The body of `PUT /users/{id}/licence`.

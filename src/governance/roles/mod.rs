@@ -79,4 +79,8 @@ impl RetryClassify for GovernanceError {
             _ => false,
         }
     }
+
+    fn needs_fresh_connection(&self) -> bool {
+        matches!(self, GovernanceError::Db(DbError::Query(e)) if crate::db::is_retryable(e))
+    }
 }
