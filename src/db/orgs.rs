@@ -135,24 +135,42 @@ pub fn update_connection(
     Ok(updated == 1)
 }
 
-/// The version of the organization's set of active super admins (see `claim_admin_guard`).
-pub fn admin_guard_version(conn: &mut DbConnection, org_id: &str) -> QueryResult<i64> {
-    organizations::table
-        .filter(organizations::id.eq(org_id))
-        .select(organizations::admin_guard_version)
-        .first(conn)
+/// What a change that removes a super admin (deactivation, deletion, demotion) may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuperAdminGuard {
+    /// Another active super admin remains, and this transaction claimed the guard.
+    Cleared,
+    /// `user_id` is the organization's last active super admin.
+    LastOne,
+    /// A concurrent removal claimed the guard first: run the transaction again.
+    Raced,
 }
 
-/// Claims the next version of the set of active super admins if it is still `seen`: of two
-/// transactions that each remove a super admin after checking that another remains, one claims
-/// it and the other must run again (and then sees the first one's change).
-pub fn claim_admin_guard(conn: &mut DbConnection, org_id: &str, seen: i64) -> QueryResult<bool> {
+/// Checks that an active super admin other than `user_id` remains, and claims the next version
+/// of the organization's guard, so that of two removals that each see the other super admin
+/// still active, one runs again and then sees the first one's change (optimistic; no lock).
+pub fn guard_super_admin_removal(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+) -> QueryResult<SuperAdminGuard> {
+    let seen: i64 = organizations::table
+        .filter(organizations::id.eq(org_id))
+        .select(organizations::admin_guard_version)
+        .first(conn)?;
+    if super::users::count_other_active_super_admins(conn, org_id, user_id)? == 0 {
+        return Ok(SuperAdminGuard::LastOne);
+    }
     let claimed = diesel::update(organizations::table)
         .filter(organizations::id.eq(org_id))
         .filter(organizations::admin_guard_version.eq(seen))
         .set(organizations::admin_guard_version.eq(seen + 1))
         .execute(conn)?;
-    Ok(claimed == 1)
+    Ok(if claimed == 1 {
+        SuperAdminGuard::Cleared
+    } else {
+        SuperAdminGuard::Raced
+    })
 }
 
 /// The connection a SCIM request names in its URL (`/scim/v2/connections/{id}`), before the

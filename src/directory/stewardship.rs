@@ -9,8 +9,9 @@ use serde_json::json;
 
 use super::{Caller, DirectoryError};
 use crate::audit::{self, AuditEvent};
+use crate::db::orgs::{self, SuperAdminGuard};
 use crate::db::users::{self as store, UserRow};
-use crate::db::{orgs, DbConnection};
+use crate::db::DbConnection;
 use crate::scim::ScimError;
 
 /// How a caller may change a user, once `authorize_change` has allowed it.
@@ -92,18 +93,17 @@ pub fn keep_a_super_admin(
     if remains_active || !user.active || user.role != "super_admin" {
         return Ok(());
     }
-    let org = caller.org_id.as_str();
-    let seen = orgs::admin_guard_version(conn, org)?;
-    if store::count_other_active_super_admins(conn, org, &user.id)? == 0 {
-        return Err(ScimError::Conflict(
-            "this user is the organization's last active super admin: make another user super \
-             admin before deactivating or deleting this one"
-                .into(),
-        )
-        .into());
-    }
-    if !orgs::claim_admin_guard(conn, org, seen)? {
-        return Err(DirectoryError::Conflict);
+    match orgs::guard_super_admin_removal(conn, caller.org_id.as_str(), &user.id)? {
+        SuperAdminGuard::Cleared => {}
+        SuperAdminGuard::LastOne => {
+            return Err(ScimError::Conflict(
+                "this user is the organization's last active super admin: make another user \
+                 super admin before deactivating or deleting this one"
+                    .into(),
+            )
+            .into())
+        }
+        SuperAdminGuard::Raced => return Err(DirectoryError::Conflict),
     }
     Ok(())
 }

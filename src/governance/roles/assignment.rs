@@ -183,18 +183,16 @@ fn keep_a_super_admin(
     org: &str,
     user_id: &str,
 ) -> Result<(), GovernanceError> {
-    let seen = crate::db::orgs::admin_guard_version(conn, org)?;
-    if crate::db::users::count_other_active_super_admins(conn, org, user_id)? == 0 {
-        return Err(GovernanceError::Conflict(
+    use crate::db::orgs::{guard_super_admin_removal, SuperAdminGuard};
+    match guard_super_admin_removal(conn, org, user_id)? {
+        SuperAdminGuard::Cleared => Ok(()),
+        SuperAdminGuard::LastOne => Err(GovernanceError::Conflict(
             "this user is the organization's last active super admin: make another user super \
              admin first"
                 .into(),
-        ));
+        )),
+        SuperAdminGuard::Raced => Err(GovernanceError::Retry),
     }
-    if !crate::db::orgs::claim_admin_guard(conn, org, seen)? {
-        return Err(GovernanceError::Retry);
-    }
-    Ok(())
 }
 
 /// The body of `PUT /users/{id}/licence`.
