@@ -9,6 +9,7 @@ pub mod orgs;
 pub mod page;
 mod retry_cause;
 pub mod reusable;
+pub mod role_mappings;
 pub mod roles;
 pub mod schema;
 pub mod tokens;

@@ -147,6 +147,7 @@ pub fn update_settings(
 /// Bumps the organization's governance version: every change to roles, settings, domains or
 /// user roles calls this in its transaction, so compiled decision views notice.
 pub fn bump_governance_version(conn: &mut DbConnection, org_id: &str) -> QueryResult<()> {
+    note_governance_change(org_id);
     diesel::update(org_settings::table)
         .filter(org_settings::org_id.eq(org_id))
         .set(org_settings::governance_version.eq(org_settings::governance_version + 1))
@@ -171,10 +172,32 @@ pub fn bump_governance_version_from(
     org_id: &str,
     expected: i64,
 ) -> QueryResult<bool> {
+    note_governance_change(org_id);
     let n = diesel::update(org_settings::table)
         .filter(org_settings::org_id.eq(org_id))
         .filter(org_settings::governance_version.eq(expected))
         .set(org_settings::governance_version.eq(expected + 1))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+thread_local! {
+    static CHANGED_ORGS: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Remembers, on this thread, that a transaction changed an organization's governance, so the
+/// caller can drop this instance's compiled view at once (other instances notice the version
+/// within their recheck interval). A rolled-back change only costs a rebuild.
+fn note_governance_change(org_id: &str) {
+    CHANGED_ORGS.with(|orgs| {
+        let mut orgs = orgs.borrow_mut();
+        if !orgs.iter().any(|o| o == org_id) {
+            orgs.push(org_id.to_owned());
+        }
+    });
+}
+
+/// The organizations whose governance this thread changed since the last call.
+pub fn take_governance_changes() -> Vec<String> {
+    CHANGED_ORGS.with(|orgs| std::mem::take(&mut *orgs.borrow_mut()))
 }

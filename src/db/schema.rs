@@ -36,6 +36,7 @@ diesel::table! {
         created_at -> Timestamp,
         takeover_unmanaged -> Bool,
         jwt_required_claims -> Nullable<Text>,
+        role_mapping -> Bool,
     }
 }
 
@@ -183,6 +184,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    role_mapping_rules (connection_id, position) {
+        org_id -> Text,
+        connection_id -> Text,
+        position -> Integer,
+        filter -> Text,
+        role_id -> Text,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -200,4 +211,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     roles,
     org_settings,
+    role_mapping_rules,
 );

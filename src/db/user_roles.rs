@@ -126,12 +126,16 @@ pub struct Retype<'a> {
     pub reason: &'a str,
     pub now: NaiveDateTime,
     pub request_id: Option<String>,
+    /// `LIKE` pattern of the `role_source` of users whose role an IdP's mapping decides: they
+    /// change type here but keep their role, and their ids are returned for re-evaluation.
+    pub mapped_sources: &'a str,
 }
 
-/// Returns how many users moved.
-pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<usize> {
+/// Returns how many users moved to the default role, and the ids of the mapped users whose
+/// type changed.
+pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<(usize, Vec<String>)> {
     if r.matching.is_empty() {
-        return Ok(0);
+        return Ok((0, Vec::new()));
     }
     let at = |domains: &[String]| -> String {
         domains
@@ -150,6 +154,8 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<usiz
     if !r.excluded.is_empty() {
         condition.push_str(&format!(" AND NOT ({})", at(r.excluded)));
     }
+    let mapped = retype_mapped(conn, r, &condition)?;
+    condition.push_str(" AND users.role_source NOT LIKE ?");
     let uuid = match conn {
         DbConnection::Sqlite(_) => "lower(hex(randomblob(16)))",
         #[cfg(feature = "mysql")]
@@ -162,16 +168,7 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<usiz
          json_object('from', users.role, 'to', ?, 'reason', ?, 'external', ?), ? \
          FROM users WHERE {condition}"
     );
-    let bind_condition = |q: super::BoxedQuery<'static>| {
-        let mut q = q
-            .bind::<Text, _>(r.org_id.to_owned())
-            .bind::<Bool, _>(r.from_external);
-        for d in r.matching.iter().chain(r.excluded) {
-            let pattern = format!("%@{d}");
-            q = q.bind::<Text, _>(pattern.clone()).bind::<Text, _>(pattern);
-        }
-        q
-    };
+    let bind_condition = |q| bind_retype_condition(q, r);
     let q = diesel::sql_query(audit)
         .into_boxed()
         .bind::<Timestamp, _>(r.now)
@@ -192,7 +189,54 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<usiz
         .bind::<Text, _>(r.role.to_owned())
         .bind::<BigInt, _>(1_i64)
         .bind::<Timestamp, _>(r.now);
-    bind_condition(q).execute(conn)
+    Ok((bind_condition(q).execute(conn)?, mapped))
+}
+
+/// Binds a retype's condition: the organization, the type, two patterns per domain, and the
+/// `role_source` pattern of mapped users.
+fn bind_retype_condition(
+    q: super::BoxedQuery<'static>,
+    r: &Retype<'_>,
+) -> super::BoxedQuery<'static> {
+    let mut q = q
+        .bind::<Text, _>(r.org_id.to_owned())
+        .bind::<Bool, _>(r.from_external);
+    for d in r.matching.iter().chain(r.excluded) {
+        let pattern = format!("%@{d}");
+        q = q.bind::<Text, _>(pattern.clone()).bind::<Text, _>(pattern);
+    }
+    q.bind::<Text, _>(r.mapped_sources.to_owned())
+}
+
+/// The users matching a retype whose role a mapping decides: they change type (a new version)
+/// and are returned for re-evaluation.
+fn retype_mapped(
+    conn: &mut DbConnection,
+    r: &Retype<'_>,
+    condition: &str,
+) -> QueryResult<Vec<String>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = Text)]
+        id: String,
+    }
+    let bind = |q| bind_retype_condition(q, r);
+    let select =
+        format!("SELECT users.id FROM users WHERE {condition} AND users.role_source LIKE ?");
+    let ids: Vec<Id> = bind(diesel::sql_query(select).into_boxed()).load(conn)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let update = format!(
+        "UPDATE users SET is_external = ?, version = version + 1, updated_at = ? \
+         WHERE {condition} AND users.role_source LIKE ?"
+    );
+    let q = diesel::sql_query(update)
+        .into_boxed()
+        .bind::<Bool, _>(!r.from_external)
+        .bind::<Timestamp, _>(r.now);
+    bind(q).execute(conn)?;
+    Ok(ids.into_iter().map(|i| i.id).collect())
 }
 
 /// How many users hold each role of the organization (one grouped query for a role list).

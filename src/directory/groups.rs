@@ -14,6 +14,8 @@ use crate::db::filter_sql::{Compiled, SqlValue};
 use crate::db::groups::{self as store, GroupColumns, GroupRow};
 use crate::db::users as user_store;
 use crate::db::{transaction, DbConnection, DbError};
+use crate::governance::mapping::remap::{remap_with, Cause, RemapError};
+use crate::governance::mapping::OrgMappings;
 use crate::ids::GroupId;
 use crate::scim::filter::{CompValue, CompareOp, Filter};
 use crate::scim::patch::{apply_patch, split_member_ops, MemberChange, MemberRef, PatchOp};
@@ -58,6 +60,7 @@ pub fn create(
             &[MemberChange::Add(members.clone())],
             &mut None,
         )?;
+        remap_members(conn, caller, id.as_str(), &delta, false)?;
         audit::record(
             conn,
             AuditEvent {
@@ -102,6 +105,13 @@ pub fn replace(
         let replace = [MemberChange::Replace(members.clone())];
         let delta = apply_member_changes(conn, caller, id, &replace, &mut claim)?;
         record_change(conn, caller, id, "group.replaced", &delta)?;
+        remap_members(
+            conn,
+            caller,
+            id,
+            &delta,
+            cols.display_name != row.display_name,
+        )?;
         load(conn, caller, id, with_members)
     })
 }
@@ -138,6 +148,10 @@ pub fn patch(
             return load(conn, caller, id, with_members);
         }
         record_change(conn, caller, id, "group.patched", &delta)?;
+        let renamed = cols
+            .as_ref()
+            .is_some_and(|c| c.display_name != row.display_name);
+        remap_members(conn, caller, id, &delta, renamed)?;
         load(conn, caller, id, with_members)
     })
 }
@@ -156,6 +170,13 @@ pub fn delete(
         // serialize (a change that committed since our read makes the claim fail, and the whole
         // delete runs again).
         bump(conn, caller, &row, None, if_match.is_some())?;
+        // Role mapping rules that read groups see the user members leave.
+        let mappings = OrgMappings::load(conn, caller.org_id.as_str()).map_err(RemapError::from)?;
+        let former_members = if mappings.reads_groups() {
+            store::member_ids(conn, id)?
+        } else {
+            Vec::new()
+        };
         // Groups it belonged to lose a member. Its own member rows go with it (ON DELETE
         // CASCADE), one statement whatever its size; members' `groups` are read from those rows,
         // so no user row is rewritten.
@@ -171,6 +192,15 @@ pub fn delete(
         if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
+        let former: Vec<&str> = former_members.iter().map(String::as_str).collect();
+        remap_with(
+            conn,
+            &mappings,
+            &caller.org_id,
+            &caller.actor,
+            &former,
+            Cause::GroupDeleted,
+        )?;
         audit::record(
             conn,
             AuditEvent {
@@ -290,6 +320,36 @@ fn record_change(
             }),
         },
     )?;
+    Ok(())
+}
+
+/// Role mapping rules that read `groups` see a member change or a rename: the users who joined
+/// or left (all members, after a rename) are re-evaluated in this transaction. Rules that do
+/// not read groups cost one query here.
+fn remap_members(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    group_id: &str,
+    delta: &MemberDelta,
+    renamed: bool,
+) -> Result<(), DirectoryError> {
+    if delta.added_users.is_empty() && delta.removed.is_empty() && !renamed {
+        return Ok(());
+    }
+    let mappings = OrgMappings::load(conn, caller.org_id.as_str()).map_err(RemapError::from)?;
+    if !mappings.reads_groups() {
+        return Ok(());
+    }
+    let mut ids: BTreeSet<String> = delta.added_users.clone();
+    ids.extend(delta.removed.iter().cloned());
+    let cause = if renamed {
+        ids.extend(store::member_ids(conn, group_id)?);
+        Cause::GroupRenamed
+    } else {
+        Cause::GroupMembership
+    };
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    remap_with(conn, &mappings, &caller.org_id, &caller.actor, &ids, cause)?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 pub mod bulk;
 pub mod groups;
 mod listing;
-mod render;
+pub mod render;
 mod root_filter;
 pub mod root_search;
 pub mod stewardship;
@@ -16,6 +16,7 @@ pub use render::etag;
 
 use crate::audit::Actor;
 use crate::db::{DbError, RetryClassify};
+use crate::governance::mapping::remap::RemapError;
 use crate::idp::Dialect;
 use crate::ids::OrgId;
 use crate::scim::ScimError;
@@ -56,6 +57,16 @@ pub enum DirectoryError {
 impl From<diesel::result::Error> for DirectoryError {
     fn from(err: diesel::result::Error) -> Self {
         DirectoryError::Db(err.into())
+    }
+}
+
+impl From<RemapError> for DirectoryError {
+    fn from(err: RemapError) -> Self {
+        match err {
+            RemapError::Db(e) => DirectoryError::Db(e),
+            // A user re-evaluated here changed meanwhile: run the whole operation again.
+            RemapError::Raced => DirectoryError::Conflict,
+        }
     }
 }
 

@@ -10,6 +10,7 @@ use crate::audit::{self, AuditEvent};
 use crate::db::groups::{self as group_store, MembershipRow};
 use crate::db::users::{self as store, EmailColumns, UserColumns, UserGovernance, UserRow};
 use crate::db::{transaction, DbConnection, DbError};
+use crate::governance::mapping::remap::{remap_users, Cause};
 use crate::ids::UserId;
 use crate::scim::patch::{apply_patch, PatchOp};
 use crate::scim::resource::prepare_write;
@@ -66,6 +67,13 @@ pub fn create(
                 target_id: id.as_str(),
                 details: json!({ "userName": cols.user_name, "active": cols.active }),
             },
+        )?;
+        remap_users(
+            conn,
+            &caller.org_id,
+            &caller.actor,
+            &[id.as_str()],
+            Cause::UserCreated,
         )?;
         load(conn, caller, id.as_str())
     })
@@ -237,6 +245,14 @@ fn write(
             target_id: &row.id,
             details: json!({ "changed": changed_attributes(old, doc) }),
         },
+    )?;
+    // After the take-over, so a user this connection just took over is mapped by its rules.
+    remap_users(
+        conn,
+        &caller.org_id,
+        &caller.actor,
+        &[&row.id],
+        Cause::UserChanged,
     )?;
     Ok(())
 }

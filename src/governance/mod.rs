@@ -3,4 +3,5 @@
 //! licences, and decisions that explain themselves (a compiled per-organization view checked
 //! against a plain reference evaluator). Role mapping, apps, access and actors come beside it.
 
+pub mod mapping;
 pub mod roles;

@@ -53,9 +53,19 @@ impl AppState {
         E: From<DbError> + Send + 'static,
     {
         let pool = self.pool.clone();
+        let decisions = self.decisions.clone();
         crate::telemetry::run_blocking(move || {
-            let mut conn = db::checkout(&pool)?;
-            work(&mut conn)
+            // Whatever changed roles, settings or user roles (an admin call, a SCIM write that
+            // role mapping re-evaluated) drops this instance's compiled view at once.
+            db::roles::take_governance_changes();
+            let result = match db::checkout(&pool) {
+                Ok(mut conn) => work(&mut conn),
+                Err(e) => Err(E::from(e)),
+            };
+            for org in db::roles::take_governance_changes() {
+                decisions.forget(&org);
+            }
+            result
         })
         .await
         .map_err(|e| {

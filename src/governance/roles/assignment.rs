@@ -118,6 +118,7 @@ pub fn set_role(
     transaction(conn, |conn| {
         let version = role_store::governance_version(conn, org)?.unwrap_or(0);
         let user = find(conn, org, user_id)?;
+        refuse_if_idp_decides(conn, org, &user)?;
         let role = role_store::find_role(conn, org, role_id)?.ok_or_else(|| {
             GovernanceError::Invalid(format!("no role {role_id:?} in this organization"))
         })?;
@@ -173,6 +174,27 @@ pub fn set_role(
         )?;
         find(conn, org, user_id).map(UserView::from)
     })
+}
+
+/// The IdP is the source of truth for users whose role its connection's mapping decides: the
+/// admin API may not override them (the role would flip back at the next SCIM change anyway).
+fn refuse_if_idp_decides(
+    conn: &mut DbConnection,
+    org: &str,
+    user: &UserGovernanceRow,
+) -> Result<(), GovernanceError> {
+    let Some(connection_id) = crate::governance::mapping::connection_of_source(&user.role_source)
+    else {
+        return Ok(());
+    };
+    let name = crate::db::orgs::find_connection(conn, org, connection_id)?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    Err(GovernanceError::Conflict(format!(
+        "{}'s role is decided by the role mapping of IdP connection {name:?} ({connection_id}); \
+         change it in the IdP or in that connection's rules",
+        user.user_name
+    )))
 }
 
 /// Refuses to demote the organization's last active super admin. The check claims the same

@@ -127,6 +127,16 @@ pub fn user_entry(
     }))
 }
 
+/// Where a user's role came from, for explanations: `idp:{connection}` when an IdP
+/// connection's role mapping decides it, else `default`, `admin`, `invite`, `domain_change`….
+pub fn role_source(
+    conn: &mut DbConnection,
+    org_id: &str,
+    user_id: &str,
+) -> Result<Option<String>, GovernanceError> {
+    Ok(user_roles::find(conn, org_id, user_id)?.map(|row| row.role_source))
+}
+
 /// Decides one permission for a user, fast (`allowed` from the compiled view), with the
 /// reasons of the reference evaluator. The property test keeps the two in step; should they
 /// ever differ, the answer is a deny and the disagreement is logged.

@@ -436,6 +436,15 @@ pub fn delete(
                 row.name
             )));
         }
+        let mappings = crate::db::role_mappings::connections_using_role(conn, org, id)?;
+        if !mappings.is_empty() {
+            return Err(GovernanceError::Conflict(format!(
+                "the role {:?} is named by the role mapping rules of IdP connection(s) {}; \
+                 change those rules first",
+                row.name,
+                mappings.join(", ")
+            )));
+        }
         let s = settings(conn, org)?;
         if s.default_internal_role.as_str() == id || s.default_external_role.as_str() == id {
             return Err(GovernanceError::Conflict(format!(

@@ -17,6 +17,7 @@ use crate::audit::{self, AuditEvent};
 use crate::db::roles::{self as store, SettingsRow};
 use crate::db::user_roles::{self, Retype};
 use crate::db::{orgs, transaction, DbConnection, DbError};
+use crate::governance::mapping::remap;
 use crate::rbac::{Authorized, ManageOrgSettings, ViewMembers};
 
 /// A change to the org settings; absent fields keep their value.
@@ -316,7 +317,7 @@ fn retype(
     } else {
         &settings.default_external_role
     };
-    Ok(user_roles::retype_users(
+    let (moved, mapped) = user_roles::retype_users(
         conn,
         &Retype {
             org_id: auth.org_id.as_str(),
@@ -329,8 +330,20 @@ fn retype(
             reason,
             now: crate::clock::now(),
             request_id: crate::telemetry::current_request_id(),
+            mapped_sources: crate::governance::mapping::MAPPED_SOURCES,
         },
-    )?)
+    )?;
+    // Users whose role an IdP's mapping decides keep it through the rules, which see the new
+    // type (an external user's non-guest rule is skipped).
+    let ids: Vec<&str> = mapped.iter().map(String::as_str).collect();
+    let remapped = remap::remap_users(
+        conn,
+        &auth.org_id,
+        &auth.actor(),
+        &ids,
+        remap::Cause::DomainChanged,
+    )?;
+    Ok(moved + remapped)
 }
 
 /// Whether any of `addresses` (a userName, emails) is at one of `domains`.

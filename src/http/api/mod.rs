@@ -5,6 +5,7 @@ mod authorize;
 mod connections;
 mod org;
 pub mod problem;
+mod role_mapping;
 mod roles;
 mod users;
 
@@ -23,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/audit-events", web::get().to(audit_events))
         .route("/openapi.json", web::get().to(openapi))
         .configure(connections::configure)
+        .configure(role_mapping::configure)
         .configure(roles::configure)
         .configure(users::configure)
         .configure(org::configure)

@@ -113,9 +113,11 @@ async fn permissions(
             let list: Vec<_> = Permission::all()
                 .map(|p| decisions::decide(&view, &user, p))
                 .collect();
+            let role_source = decisions::role_source(c, &org, &id)?;
             Ok(json!({
                 "user_id": id,
                 "role": user.role,
+                "role_source": role_source,
                 "licence": user.licence,
                 "permissions": list,
             }))

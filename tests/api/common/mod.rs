@@ -295,6 +295,18 @@ impl Reply {
         self
     }
 
+    /// Asserts a success that may or may not carry the resource (200 or 204, as RFC 7644
+    /// §3.5.2 lets a PATCH answer).
+    pub fn expect_ok(self) -> Reply {
+        assert!(
+            matches!(self.status, 200 | 204),
+            "unexpected status {}; body: {}",
+            self.status,
+            self.text
+        );
+        self
+    }
+
     /// Asserts a SCIM error response (RFC 7644 §3.12): the status, `application/scim+json`,
     /// the Error schema, `status` as a string, a non-empty `detail` and, when given, `scimType`.
     pub fn expect_error(self, status: u16, scim_type: Option<&str>) -> Reply {
