@@ -73,6 +73,7 @@ impl Application {
             auth_failures,
             jwt,
             scim_credentials: CredentialCache::new(credential_ttl),
+            admin_credentials: CredentialCache::new(credential_ttl),
             decisions: Default::default(),
         };
 

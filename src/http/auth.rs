@@ -17,7 +17,7 @@ use super::api::problem::ApiError;
 use super::auth_limit::{client_address, AdminAuthThrottled};
 use super::scim::error::ScimFailure;
 use super::throttle::ConnectionLimit;
-use super::AppState;
+use super::{AdminIdentity, AppState};
 use crate::audit::Actor;
 use crate::db::orgs::ConnectionRow;
 use crate::db::{orgs, users, DbError};
@@ -254,8 +254,14 @@ impl FromRequest for AdminCaller {
                     .check(ip)
                     .map_err(|retry_after_secs| AdminAuthThrottled { retry_after_secs })?;
             }
+            if let Some(caller) = token.as_deref().and_then(|t| remembered_admin(&state, t)) {
+                return Ok(caller);
+            }
             let missing = token.is_none();
             let cache = state.decisions.clone();
+            // Taken before the read: a revocation that clears the cache meanwhile voids the insert.
+            let generation = state.admin_credentials.generation();
+            let presented = token.clone();
             let found = match token {
                 None => Err("no bearer token".to_owned()),
                 // Checked here, not in the pooled read: a forged token costs no connection.
@@ -280,7 +286,8 @@ impl FromRequest for AdminCaller {
                                     user.active,
                                 );
                                 let (base, granted) = decisions::effective(&view, &model);
-                                Ok(Ok((user, base, granted)))
+                                view.remember(&user.id, &model);
+                                Ok(Ok((user, base, granted, row.expires_at)))
                             }
                             Some(_) => Ok(Err("user deactivated".into())),
                             None => Ok(Err("user gone".into())),
@@ -290,17 +297,22 @@ impl FromRequest for AdminCaller {
                     .map_err(ApiError::from)?,
             };
             match found {
-                Ok((user, base, granted)) => Ok(AdminCaller {
-                    principal: Principal {
-                        org_id: OrgId(user.org_id.clone()),
-                        user_id: UserId(user.id.clone()),
-                        base,
-                        granted,
-                    },
-                    org_id: OrgId(user.org_id),
-                    user_id: UserId(user.id),
-                    role: user.role,
-                }),
+                Ok((user, base, granted, expires_at)) => {
+                    if let Some(token) = &presented {
+                        remember_admin(&state, token, &user, expires_at, generation);
+                    }
+                    Ok(AdminCaller {
+                        principal: Principal {
+                            org_id: OrgId(user.org_id.clone()),
+                            user_id: UserId(user.id.clone()),
+                            base,
+                            granted,
+                        },
+                        org_id: OrgId(user.org_id),
+                        user_id: UserId(user.id),
+                        role: user.role,
+                    })
+                }
                 Err(reason) => {
                     tracing::info!(%reason, "admin token refused");
                     if let Some(ip) = client {
@@ -316,4 +328,46 @@ impl FromRequest for AdminCaller {
             }
         })
     }
+}
+
+/// The hot path of admin authentication: a token verified in the last few seconds whose user
+/// this instance's fresh decision view knows as active. No database work at all; anything else
+/// (an unknown token, a stale view, an inactive user) takes the path that reads the database.
+fn remembered_admin(state: &AppState, token: &str) -> Option<AdminCaller> {
+    let who = state.admin_credentials.get(token)?;
+    let (view, users) = decisions::from_memory(&state.decisions, &who.org_id, &[&who.user_id])?;
+    let model = users.into_iter().next().filter(|m| m.active)?;
+    let (base, granted) = decisions::effective(&view, &model);
+    Some(AdminCaller {
+        principal: Principal {
+            org_id: OrgId(who.org_id.clone()),
+            user_id: UserId(who.user_id.clone()),
+            base,
+            granted,
+        },
+        org_id: OrgId(who.org_id),
+        user_id: UserId(who.user_id),
+        role: model.role.to_string(),
+    })
+}
+
+/// Remembers a verified token for the credential cache's lifetime (or the token's, if shorter).
+fn remember_admin(
+    state: &AppState,
+    token: &str,
+    user: &users::UserRow,
+    expires_at: Option<chrono::NaiveDateTime>,
+    generation: crate::tokens::cache::Generation,
+) {
+    let valid_until = expires_at.map(|at| {
+        let left = (at - crate::clock::now()).to_std().unwrap_or_default();
+        std::time::Instant::now() + left
+    });
+    let who = AdminIdentity {
+        org_id: user.org_id.clone(),
+        user_id: user.id.clone(),
+    };
+    state
+        .admin_credentials
+        .insert(token, who, valid_until, generation);
 }

@@ -38,8 +38,19 @@ pub struct AppState {
     /// IdP connection secrets verified in the last few seconds (per instance, safe to lose);
     /// cleared whenever a connection or its secrets change.
     pub scim_credentials: CredentialCache<ConnectionRow>,
+    /// Personal access tokens verified in the last few seconds and whose user they are (per
+    /// instance, safe to lose): with a fresh decision view, an admin call authenticates without
+    /// a database round trip. Permissions never come from here, always from the view.
+    pub admin_credentials: CredentialCache<AdminIdentity>,
     /// Compiled per-organization decision views (per instance, safe to lose).
     pub decisions: Arc<crate::governance::roles::DecisionCache>,
+}
+
+/// Whose personal access token a request presented.
+#[derive(Debug, Clone)]
+pub struct AdminIdentity {
+    pub org_id: String,
+    pub user_id: String,
 }
 
 impl AppState {

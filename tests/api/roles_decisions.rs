@@ -671,3 +671,25 @@ async fn a_user_deactivated_over_scim_is_denied_within_the_recheck_interval() {
     assert_eq!(d["allowed"], false);
     assert_eq!(d["denied_by"], "user");
 }
+
+#[actix_web::test]
+async fn a_remembered_admin_token_follows_a_role_change_at_once() {
+    let app = spawn_app().await;
+    let (admin, token) = user_with_role(&app, "a@example.com", "admin").await;
+    // Twice: the second call is served from this instance's memory of the token.
+    for _ in 0..2 {
+        api(&app, &token, Method::GET, "/audit-events?limit=1", None)
+            .await
+            .expect(200);
+    }
+    root(
+        &app,
+        Method::PUT,
+        &format!("/users/{admin}/role"),
+        Some(json!({ "role_id": "member" })),
+    )
+    .await
+    .expect(200);
+    let reply = api(&app, &token, Method::GET, "/audit-events?limit=1", None).await;
+    assert_problem(&reply, 403, "read_audit_trail");
+}

@@ -127,6 +127,22 @@ pub fn user_entry(
     }))
 }
 
+/// The organization's view and these users' models when this instance already holds them
+/// fresh: the hot path of admin authentication and `/authorize`, with no database work (not
+/// even a pool checkout). `None` sends the caller down the path that reads what is missing.
+pub fn from_memory(
+    cache: &DecisionCache,
+    org_id: &str,
+    user_ids: &[&str],
+) -> Option<(Arc<OrgView>, Vec<UserModel>)> {
+    let view = cache.fresh(org_id)?;
+    let users = user_ids
+        .iter()
+        .map(|id| view.user(id).and_then(|e| view.user_model(e)))
+        .collect::<Option<Vec<_>>>()?;
+    Some((view, users))
+}
+
 /// Where a user's role came from, for explanations: `idp:{connection}` when an IdP
 /// connection's role mapping decides it, else `default`, `admin`, `invite`, `domain_change`….
 pub fn role_source(

@@ -258,6 +258,18 @@ impl DecisionCache {
         }
     }
 
+    /// The organization's view if this instance checked its version within the recheck
+    /// interval: what the hot paths use before they take a database connection at all.
+    pub fn fresh(&self, org_id: &str) -> Option<Arc<OrgView>> {
+        let cached = self.orgs.read().ok()?.get(org_id).cloned()?;
+        let fresh = cached
+            .checked_at
+            .lock()
+            .map(|at| at.elapsed() < self.recheck)
+            .unwrap_or(false);
+        fresh.then(|| cached.view.clone())
+    }
+
     /// The organization's view: the remembered one while it is fresh, else after checking the
     /// version (`version`) and rebuilding (`load`) when it moved.
     pub fn view<E>(

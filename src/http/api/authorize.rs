@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 
 use super::problem::ApiError;
 use super::roles::parse;
+use crate::governance::roles::model::UserModel;
+use crate::governance::roles::view::OrgView;
 use crate::governance::roles::{decisions, GovernanceError, Permission};
 use crate::http::{AdminCaller, AppState};
 use crate::rbac::ViewMembers;
@@ -53,6 +55,30 @@ fn validate(check: &Check, at: Option<usize>) -> Result<Permission, GovernanceEr
     })
 }
 
+/// The answers, in the order asked.
+fn answer(
+    view: &OrgView,
+    checks: &[Check],
+    permissions: &[Permission],
+    users: &[UserModel],
+) -> Vec<Value> {
+    checks
+        .iter()
+        .zip(permissions)
+        .zip(users)
+        .map(|((check, permission), user)| {
+            let d = decisions::decide(view, user, *permission);
+            json!({
+                "user_id": check.user_id,
+                "permission": permission,
+                "allowed": d.allowed,
+                "denied_by": d.denied_by,
+                "reasons": d.reasons,
+            })
+        })
+        .collect()
+}
+
 async fn authorize(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -77,31 +103,33 @@ async fn authorize(
         .map(|(i, c)| validate(c, batch.then_some(i)))
         .collect::<Result<Vec<_>, _>>()?;
     let org = auth.org_id.to_string();
-    let cache = state.decisions.clone();
-    let answers = state
-        .with_conn(move |c| -> Result<Vec<Value>, ApiError> {
-            let view = decisions::view(c, &cache, &org)?;
-            let mut answers = Vec::with_capacity(checks.len());
-            for (check, permission) in checks.iter().zip(permissions) {
-                let user =
-                    decisions::user_entry(c, &view, &org, &check.user_id)?.ok_or_else(|| {
-                        GovernanceError::NotFound(format!(
-                            "no user {:?} in this organization",
-                            check.user_id
-                        ))
-                    })?;
-                let d = decisions::decide(&view, &user, permission);
-                answers.push(json!({
-                    "user_id": check.user_id,
-                    "permission": permission,
-                    "allowed": d.allowed,
-                    "denied_by": d.denied_by,
-                    "reasons": d.reasons,
-                }));
-            }
-            Ok(answers)
-        })
-        .await?;
+    let ids: Vec<&str> = checks.iter().map(|c| c.user_id.as_str()).collect();
+    let answers = match decisions::from_memory(&state.decisions, &org, &ids) {
+        // The hot path: the view is fresh and knows every user asked about.
+        Some((view, users)) => answer(&view, &checks, &permissions, &users),
+        None => {
+            let cache = state.decisions.clone();
+            state
+                .with_conn(move |c| -> Result<Vec<Value>, ApiError> {
+                    let view = decisions::view(c, &cache, &org)?;
+                    let users = checks
+                        .iter()
+                        .map(|check| {
+                            decisions::user_entry(c, &view, &org, &check.user_id)?.ok_or_else(
+                                || {
+                                    GovernanceError::NotFound(format!(
+                                        "no user {:?} in this organization",
+                                        check.user_id
+                                    ))
+                                },
+                            )
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(answer(&view, &checks, &permissions, &users))
+                })
+                .await?
+        }
+    };
     Ok(HttpResponse::Ok().json(if batch {
         json!({ "results": answers })
     } else {
