@@ -749,3 +749,68 @@ async fn entra_user_lands_in_the_mapped_role_and_moves_with_their_groups() {
         .body;
     assert!(!roles.to_string().contains("Finance leads"));
 }
+
+/// A change to what rules read on the user (their department) racing a change to their groups:
+/// each transaction sees only its own half. Leaving the group and leaving Finance at once: each
+/// alone keeps the user a lead, so neither role changes, yet together they end it. Without a
+/// conflict between the two transactions the user would stay a lead. On MariaDB these run as
+/// parallel transactions.
+#[actix_web::test]
+async fn racing_attribute_and_membership_changes_leave_the_role_the_final_state_decides() {
+    use futures_util::future::join_all;
+    let app = spawn_app().await;
+    let leads = custom_role(&app, "Finance leads", "admin", json!({})).await;
+    let conn = default_connection(&app);
+    apply(
+        &app,
+        &conn,
+        json!([{
+            "filter": format!("{DEPT} eq \"Finance\" or groups[display eq \"Leads\"]"),
+            "role_id": leads,
+        }]),
+    )
+    .await;
+    let group = id_of(&app.create_group("Leads", &[]).await);
+    let mut users = Vec::new();
+    for i in 0..8 {
+        users.push(id_of(
+            &app.create_user_from(with_department(&format!("r{i}@example.com"), "Sales"))
+                .await,
+        ));
+    }
+    for round in 0..3 {
+        let (dept, op) = if round % 2 == 0 {
+            ("Finance", "add")
+        } else {
+            ("Sales", "remove")
+        };
+        let user_paths: Vec<String> = users.iter().map(|u| format!("/Users/{u}")).collect();
+        let group_path = format!("/Groups/{group}");
+        let patches = user_paths.iter().map(|path| {
+            app.patch_ops(
+                path,
+                json!([{ "op": "replace", "path": DEPT, "value": dept }]),
+            )
+        });
+        let members = users.iter().map(|u| {
+            let ops = if op == "add" {
+                json!([{ "op": "add", "path": "members", "value": [{ "value": u }] }])
+            } else {
+                json!([{ "op": "remove", "path": format!("members[value eq \"{u}\"]") }])
+            };
+            app.patch_ops(&group_path, ops)
+        });
+        let (a, b) = futures_util::future::join(join_all(patches), join_all(members)).await;
+        for reply in a.into_iter().chain(b) {
+            reply.expect_ok();
+        }
+        let expected = if op == "add" {
+            leads.clone()
+        } else {
+            "member".to_owned()
+        };
+        for u in &users {
+            assert_eq!(role_of(&app, u).await, expected, "round {round}, user {u}");
+        }
+    }
+}
