@@ -1,9 +1,13 @@
-//! `POST /api/v1/authorize` over HTTP against the same server's `/healthz`, in one run: the
-//! issue's target is at least 40% of the `/healthz` rate, which holds only if neither the
-//! caller's token check nor the decision costs a database round trip.
+//! The governance core over HTTP at customer sizes, on SQLite:
+//!
+//! 1. `POST /api/v1/authorize` against the same server's `/healthz`, in one run: the target is
+//!    at least 40% of the `/healthz` rate, which holds only if neither the caller's token check
+//!    nor the decision costs a database round trip;
+//! 2. role mapping over every user: a preview and an apply of a rule list that moves a third of
+//!    them, then a group rename that re-evaluates a 10,000-member group.
 //!
 //! ```text
-//! cargo bench --bench authorize    # BENCH_ROLES=1000 BENCH_USERS=100000 BENCH_REQUESTS=20000
+//! cargo bench --bench governance   # BENCH_ROLES=1000 BENCH_USERS=100000 BENCH_REQUESTS=20000
 //! ```
 //!
 //! The organization gets `BENCH_ROLES` custom roles (through the admin API) and `BENCH_USERS`
@@ -163,6 +167,119 @@ async fn run() {
          {concurrency} in flight; target at least 40%)",
         ratios[1] * 100.0
     );
+    let scim = (format!("{address}/scim/v2"), creds.scim_token.clone());
+    let connection = creds.scim_connection_id.to_string();
+    role_mapping(
+        &client,
+        &api,
+        &token,
+        &connection,
+        &roles,
+        &url,
+        n_users,
+        &scim,
+    )
+    .await;
+}
+
+/// Preview and apply over every user, then a rename of a 10,000-member group that rules read.
+#[allow(clippy::too_many_arguments)]
+async fn role_mapping(
+    client: &reqwest::Client,
+    api: &impl Fn(&str) -> String,
+    token: &str,
+    connection: &str,
+    roles: &[String],
+    url: &str,
+    n_users: usize,
+    (scim, scim_token): &(String, String),
+) {
+    let mut conn = ConnectionFactory::new(url).unwrap().open().unwrap();
+    // The seeded users become the connection's, with a title on every third.
+    diesel::sql_query(format!(
+        "UPDATE users SET managed_by = '{connection}', attributes = \
+         replace(attributes, '\"active\":true', '\"active\":true,\"title\":\"Lead\"') \
+         WHERE id LIKE 'seed-%' AND CAST(substr(id, 6) AS INTEGER) % 3 = 0"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "UPDATE users SET managed_by = '{connection}' WHERE id LIKE 'seed-%'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let rules = json!({ "rules": [
+        { "filter": "groups[display eq \"Bench leads\"]", "role_id": roles[0] },
+        { "filter": "title eq \"Lead\"", "role_id": roles[0] },
+    ]});
+    let path = api(&format!("/idp-connections/{connection}/role-mapping"));
+    let timed = |method: reqwest::Method, url: String, body: Value| {
+        let req = client.request(method, url).bearer_auth(token).json(&body);
+        async move {
+            let t = Instant::now();
+            let res = req.send().await.unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(status, 200, "{body}");
+            (t.elapsed().as_secs_f64(), body)
+        }
+    };
+    let (secs, preview) = timed(
+        reqwest::Method::POST,
+        format!("{path}/preview?limit=100"),
+        rules.clone(),
+    )
+    .await;
+    println!(
+        "role mapping preview: {} users evaluated, {} would move, in {secs:.2} s",
+        preview["users_evaluated"], preview["users_moving"]
+    );
+    let (secs, applied) = timed(reqwest::Method::PUT, path.clone(), rules).await;
+    println!(
+        "role mapping apply: {} users evaluated, {} moved (one transaction, an audit event each), \
+         in {secs:.2} s",
+        applied["users_evaluated"], applied["users_moved"]
+    );
+    // A group of 10,000 members (seeded), renamed away from the rule's name and back.
+    let group = "bench-group";
+    diesel::sql_query(format!(
+        "INSERT INTO scim_groups (id, org_id, display_name, display_name_lower, external_id, \
+         attributes, managed_by, version, created_at, updated_at) \
+         SELECT '{group}', org_id, 'Bench leads', 'bench leads', NULL, \
+         '{{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:Group\"],\"displayName\":\"Bench leads\"}}', \
+         NULL, 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00' FROM users WHERE id = 'seed-000001'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO group_members (group_id, member_id, org_id, member_type, created_at) \
+         SELECT '{group}', id, org_id, 'User', '2026-01-01 00:00:00' FROM users \
+         WHERE id LIKE 'seed-%' AND CAST(substr(id, 6) AS INTEGER) <= {}",
+        n_users.min(10_000)
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    for name in ["Bench alumni", "Bench leads"] {
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{ "op": "replace", "path": "displayName", "value": name }],
+        });
+        let t = Instant::now();
+        let res = client
+            .patch(format!("{scim}/Groups/{group}?excludedAttributes=members"))
+            .bearer_auth(scim_token)
+            .header("Content-Type", "application/scim+json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+        println!(
+            "group rename to {name:?}: {} members re-evaluated in {:.2} s",
+            n_users.min(10_000),
+            t.elapsed().as_secs_f64()
+        );
+    }
 }
 
 fn seed_id(i: usize) -> String {
