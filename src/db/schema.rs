@@ -162,6 +162,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        invite_default_internal_role -> Nullable<Text>,
+        invite_default_external_role -> Nullable<Text>,
     }
 }
 
@@ -183,6 +185,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invites (id) {
+        org_id -> Text,
+        id -> Text,
+        email -> Text,
+        email_lower -> Text,
+        role_id -> Nullable<Text>,
+        invited_by -> Text,
+        inviter_role_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_user_id -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -200,4 +219,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     roles,
     org_settings,
+    invites,
 );

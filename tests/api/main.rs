@@ -18,6 +18,7 @@ mod logging;
 mod metrics;
 mod roles_catalogue;
 mod roles_decisions;
+mod roles_invites;
 mod scim_big_groups;
 mod scim_bulk;
 mod scim_concurrency;

@@ -3,6 +3,7 @@
 
 mod authorize;
 mod connections;
+mod invites;
 mod org;
 pub mod problem;
 mod roles;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(connections::configure)
         .configure(roles::configure)
         .configure(users::configure)
+        .configure(invites::configure)
         .configure(org::configure)
         .configure(authorize::configure);
 }
