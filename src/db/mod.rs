@@ -5,6 +5,7 @@ mod commit_check;
 mod connection;
 pub mod filter_sql;
 pub mod groups;
+pub mod invites;
 pub mod orgs;
 pub mod page;
 mod retry_cause;

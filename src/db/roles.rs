@@ -21,6 +21,10 @@ pub struct RoleRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The role users invited by holders of this role get, per invitee type (NULL: the org
+    /// default for the type).
+    pub invite_default_internal_role: Option<String>,
+    pub invite_default_external_role: Option<String>,
 }
 
 pub fn insert_role(conn: &mut DbConnection, row: &RoleRow) -> QueryResult<()> {
@@ -52,14 +56,35 @@ pub fn find_role(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult
         .optional()
 }
 
-/// What a role edit writes.
+/// What a role edit writes (every field: an invite default of `None` is written as NULL).
 #[derive(Debug, Clone, AsChangeset)]
-#[diesel(table_name = roles)]
+#[diesel(table_name = roles, treat_none_as_null = true)]
 pub struct RoleChanges {
     pub name: String,
     pub name_lower: String,
     pub description: String,
     pub permissions: String,
+    pub invite_default_internal_role: Option<String>,
+    pub invite_default_external_role: Option<String>,
+}
+
+/// The names of the organization's other roles whose invite default is `id`.
+pub fn roles_inviting_as(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+) -> QueryResult<Vec<String>> {
+    roles::table
+        .filter(roles::org_id.eq(org_id))
+        .filter(roles::id.ne(id))
+        .filter(
+            roles::invite_default_internal_role
+                .eq(id)
+                .or(roles::invite_default_external_role.eq(id)),
+        )
+        .order(roles::name_lower.asc())
+        .select(roles::name)
+        .load(conn)
 }
 
 /// Writes a role edit if the stored version is still `expected_version` (optimistic).

@@ -163,6 +163,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        invite_default_internal_role -> Nullable<Text>,
+        invite_default_external_role -> Nullable<Text>,
     }
 }
 
@@ -194,6 +196,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invites (id) {
+        org_id -> Text,
+        id -> Text,
+        email -> Text,
+        email_lower -> Text,
+        role_id -> Nullable<Text>,
+        invited_by -> Text,
+        inviter_role_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        accepted_at -> Nullable<Timestamp>,
+        accepted_user_id -> Nullable<Text>,
+        version -> BigInt,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -212,4 +231,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     roles,
     org_settings,
     role_mapping_rules,
+    invites,
 );

@@ -19,6 +19,7 @@ mod metrics;
 mod role_mapping;
 mod roles_catalogue;
 mod roles_decisions;
+mod roles_invites;
 mod scim_big_groups;
 mod scim_bulk;
 mod scim_concurrency;

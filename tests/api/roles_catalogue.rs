@@ -319,6 +319,8 @@ async fn a_thousand_custom_roles_list_and_decide() {
                     version: 1,
                     created_at: now,
                     updated_at: now,
+                    invite_default_internal_role: None,
+                    invite_default_external_role: None,
                 },
             )
             .unwrap();

@@ -70,11 +70,7 @@ pub fn list(
     offset: i64,
     limit: i64,
 ) -> Result<UserPage, GovernanceError> {
-    if offset < 0 || !(1..=500).contains(&limit) {
-        return Err(GovernanceError::Invalid(
-            "offset must be 0 or more and limit between 1 and 500".into(),
-        ));
-    }
+    check_page(offset, limit)?;
     let (rows, total) = store::page(conn, auth.org_id.as_str(), offset, limit)?;
     Ok(UserPage {
         users: rows.into_iter().map(UserView::from).collect(),
@@ -82,6 +78,16 @@ pub fn list(
         offset,
         limit,
     })
+}
+
+/// The paging of the admin listings: offset 0 or more, 1 to 500 items a page.
+pub fn check_page(offset: i64, limit: i64) -> Result<(), GovernanceError> {
+    if offset < 0 || !(1..=500).contains(&limit) {
+        return Err(GovernanceError::Invalid(
+            "offset must be 0 or more and limit between 1 and 500".into(),
+        ));
+    }
+    Ok(())
 }
 
 pub fn get(

@@ -1,9 +1,11 @@
 //! Roles and permissions: the catalogue, standard and custom roles, org-wide settings and
-//! verified domains, user role assignment, and decisions that explain themselves.
+//! verified domains, user role assignment, invites, and decisions that explain themselves.
 
 pub mod assignment;
 pub mod catalogue;
 pub mod decisions;
+pub mod invite_defaults;
+pub mod invites;
 pub mod model;
 pub mod reference;
 pub mod service;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::catalogue::{BaseRole, OrgSwitch, Permission, PermissionSet};
+use super::invite_defaults;
 use super::model::OrgSettings;
 use super::{GovernanceError, RoleId};
 use crate::audit::{self, AuditEvent};
@@ -39,6 +40,10 @@ pub struct RoleView {
     pub permissions: BTreeMap<&'static str, bool>,
     pub holders: i64,
     pub version: i64,
+    /// The role users invited by this role's holders get, per invitee type; `null`: the org
+    /// default for the type (see `invite_defaults`).
+    pub invite_default_internal_role: Option<String>,
+    pub invite_default_external_role: Option<String>,
 }
 
 fn view_of(row: &RoleRow, holders: i64) -> Option<RoleView> {
@@ -63,6 +68,8 @@ fn view_of(row: &RoleRow, holders: i64) -> Option<RoleView> {
         permissions,
         holders,
         version: row.version,
+        invite_default_internal_role: row.invite_default_internal_role.clone(),
+        invite_default_external_role: row.invite_default_external_role.clone(),
     })
 }
 
@@ -77,6 +84,8 @@ pub struct NewRole {
     /// Changes to the base role's current permissions, by wire name.
     #[serde(default)]
     pub permissions: BTreeMap<String, bool>,
+    pub invite_default_internal_role: Option<String>,
+    pub invite_default_external_role: Option<String>,
 }
 
 /// An edit of a role: any of name, description and permissions (by wire name).
@@ -87,6 +96,11 @@ pub struct RoleEdit {
     pub description: Option<String>,
     #[serde(default)]
     pub permissions: BTreeMap<String, bool>,
+    /// A role id, or `null` to clear it.
+    #[serde(default, deserialize_with = "invite_defaults::nullable")]
+    pub invite_default_internal_role: Option<Option<String>>,
+    #[serde(default, deserialize_with = "invite_defaults::nullable")]
+    pub invite_default_external_role: Option<Option<String>>,
 }
 
 /// Creates the standard roles and default settings of a new organization.
@@ -115,6 +129,8 @@ pub fn create_standard_roles(conn: &mut DbConnection, org_id: &OrgId) -> Result<
                 version: 1,
                 created_at: now,
                 updated_at: now,
+                invite_default_internal_role: None,
+                invite_default_external_role: None,
             },
         )?;
     }
@@ -296,6 +312,13 @@ pub fn create(
         let template = find(conn, org, base.as_str())?;
         let current = PermissionSet::from_stored(&template.permissions);
         let set = apply_changes(auth, base, current, &new.permissions, &settings(conn, org)?)?;
+        let (invite_internal, invite_external) = invite_defaults::for_new_role(
+            conn,
+            org,
+            base,
+            new.invite_default_internal_role.as_deref(),
+            new.invite_default_external_role.as_deref(),
+        )?;
         let now = crate::clock::now();
         let id = RoleId::new_custom();
         let row = RoleRow {
@@ -310,6 +333,8 @@ pub fn create(
             version: 1,
             created_at: now,
             updated_at: now,
+            invite_default_internal_role: invite_internal,
+            invite_default_external_role: invite_external,
         };
         store::insert_role(conn, &row).map_err(|e| name_taken(e, &name))?;
         store::bump_governance_version(conn, org)?;
@@ -321,7 +346,13 @@ pub fn create(
                 action: "role.created",
                 target_kind: "role",
                 target_id: id.as_str(),
-                details: json!({ "name": name, "base_role": base, "permissions": set.to_stored() }),
+                details: json!({
+                    "name": name,
+                    "base_role": base,
+                    "permissions": set.to_stored(),
+                    "invite_default_internal_role": row.invite_default_internal_role,
+                    "invite_default_external_role": row.invite_default_external_role,
+                }),
             },
         )?;
         view_of(&row, 0).ok_or_else(|| not_found(id.as_str()))
@@ -375,11 +406,24 @@ pub fn update(
             &edit.permissions,
             &settings(conn, org)?,
         )?;
+        let (invite_internal, invite_external) = invite_defaults::after_edit(
+            conn,
+            org,
+            base,
+            (
+                row.invite_default_internal_role.clone(),
+                row.invite_default_external_role.clone(),
+            ),
+            &edit.invite_default_internal_role,
+            &edit.invite_default_external_role,
+        )?;
         let changes = RoleChanges {
             name_lower: name.to_lowercase(),
             name: name.clone(),
             description: edit.description.clone().unwrap_or(row.description.clone()),
             permissions: set.to_stored(),
+            invite_default_internal_role: invite_internal,
+            invite_default_external_role: invite_external,
         };
         let now = crate::clock::now();
         let written = store::update_role(conn, org, id, row.version, &changes, now)
@@ -400,7 +444,13 @@ pub fn update(
                 action: "role.updated",
                 target_kind: "role",
                 target_id: id,
-                details: json!({ "name": name, "permissions_changed": changed, "permissions": set.to_stored() }),
+                details: json!({
+                    "name": name,
+                    "permissions_changed": changed,
+                    "permissions": set.to_stored(),
+                    "invite_default_internal_role": changes.invite_default_internal_role,
+                    "invite_default_external_role": changes.invite_default_external_role,
+                }),
             },
         )?;
         let row = find(conn, org, id)?;
@@ -452,6 +502,7 @@ pub fn delete(
                 row.name
             )));
         }
+        invite_defaults::guard_delete(conn, org, id, &row.name)?;
         if !store::delete_role(conn, org, id)?
             || !store::bump_governance_version_from(conn, org, version)?
         {

@@ -3,6 +3,7 @@
 
 mod authorize;
 mod connections;
+mod invites;
 mod org;
 pub mod problem;
 mod role_mapping;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(role_mapping::configure)
         .configure(roles::configure)
         .configure(users::configure)
+        .configure(invites::configure)
         .configure(org::configure)
         .configure(authorize::configure);
 }
