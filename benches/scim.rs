@@ -133,6 +133,7 @@ struct Config {
     http_workers: Option<usize>,
     rate_limit: u32,
     flood_lookups: usize,
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     mysql_url: Option<String>,
     keep_db: bool,
     backends: Vec<Backend>,
