@@ -13,6 +13,7 @@ pub mod http;
 pub mod idp;
 pub mod ids;
 pub mod metrics;
+pub mod outbox;
 pub mod rbac;
 pub mod scim;
 pub mod telemetry;

@@ -7,6 +7,7 @@ pub mod filter_sql;
 pub mod groups;
 pub mod invites;
 pub mod orgs;
+pub mod outbox;
 pub mod page;
 mod retry_cause;
 pub mod reusable;
