@@ -18,7 +18,7 @@ use crate::db::{transaction, DbConnection};
 use crate::rbac::{AssignRoles, Authorized, ViewMembers};
 
 /// A user as the admin API shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub user_name: String,
@@ -56,7 +56,7 @@ impl From<UserGovernanceRow> for UserView {
 }
 
 /// One page of users.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserPage {
     pub users: Vec<UserView>,
     pub total: i64,
@@ -102,7 +102,7 @@ fn find(
 }
 
 /// The body of `PUT /users/{id}/role`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleAssignment {
     pub role_id: String,
@@ -196,7 +196,7 @@ fn keep_a_super_admin(
 }
 
 /// The body of `PUT /users/{id}/licence`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceAssignment {
     pub licence: Licence,

@@ -20,7 +20,9 @@ use crate::db::{DbError, RetryClassify};
 
 /// A role of an organization: a standard role's fixed id (`super_admin`, `admin`, `member`,
 /// `guest`, the values `users.role` held before roles existed) or a custom role's UUID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, utoipa::ToSchema,
+)]
 pub struct RoleId(pub String);
 
 impl RoleId {

@@ -19,7 +19,7 @@ pub struct RoleModel {
 }
 
 /// The org-wide settings (002 "Organization settings", the AI switch, role defaults).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct OrgSettings {
     pub guest_invites: bool,
     pub restrict_guest_invites_to_trusted_domains: bool,

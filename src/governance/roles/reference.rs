@@ -24,7 +24,7 @@ use super::catalogue::{BaseRole, Licence, OrgSwitch, Permission};
 use super::model::{OrgModel, UserModel};
 
 /// Which link of the chain a reason is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Link {
     User,
@@ -37,7 +37,7 @@ pub enum Link {
 }
 
 /// One link of a decision's reason chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reason {
     pub link: Link,
     /// What the link names: a setting, a role id, a licence, a permission.
@@ -48,7 +48,7 @@ pub struct Reason {
 }
 
 /// A decision with its reasons; on a deny, `denied_by` names the link that denied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Decision {
     pub permission: Permission,
     pub allowed: bool,

@@ -26,7 +26,7 @@ use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageRoles, ViewMembers};
 
 /// A role as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoleView {
     pub id: RoleId,
     pub name: String,
@@ -67,7 +67,7 @@ fn view_of(row: &RoleRow, holders: i64) -> Option<RoleView> {
 }
 
 /// A new custom role.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     pub name: String,
@@ -80,7 +80,7 @@ pub struct NewRole {
 }
 
 /// An edit of a role: any of name, description and permissions (by wire name).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleEdit {
     pub name: Option<String>,
