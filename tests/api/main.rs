@@ -16,6 +16,7 @@ mod idp_jwt;
 mod idp_replays;
 mod logging;
 mod metrics;
+mod openapi;
 mod roles_catalogue;
 mod roles_decisions;
 mod scim_big_groups;
