@@ -86,7 +86,6 @@ impl From<ConnectionError> for ApiError {
         (status = 403, response = ProblemResponse),
         (status = 409, response = ProblemResponse),
         (status = 422, response = ProblemResponse),
-        (status = 503, response = ProblemResponse),
     )
 )]
 async fn create(
@@ -124,7 +123,6 @@ async fn create(
         (status = 200, description = "The connections", body = ConnectionList),
         (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse),
-        (status = 503, response = ProblemResponse),
     )
 )]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -65,7 +65,6 @@ pub struct Me {
     responses(
         (status = 200, description = "The authenticated user", body = Me),
         (status = 401, response = ProblemResponse),
-        (status = 503, response = ProblemResponse),
     )
 )]
 async fn me(caller: AdminCaller) -> HttpResponse {
@@ -103,7 +102,6 @@ pub struct AuditEventList {
         (status = 400, response = ProblemResponse),
         (status = 401, response = ProblemResponse),
         (status = 403, response = ProblemResponse),
-        (status = 503, response = ProblemResponse),
     )
 )]
 async fn audit_events(

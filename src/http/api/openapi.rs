@@ -15,17 +15,21 @@
 //!    (`/api/v1/things/{id}`), a `tag`, an `operation_id`, `params(...)` for path and query
 //!    parameters (`IntoParams` on a query struct), `request_body = Type` for a JSON body, and
 //!    every response: `(status = 200, body = Type)` for success and
-//!    `(status = 4xx, response = ProblemResponse)` for each error it can answer.
+//!    `(status = 4xx, response = ProblemResponse)` for each error it can answer, 401 included
+//!    (429 and 503 are added to every operation that needs a token, see [`BearerAuth`]).
 //! 3. Answer with a typed struct deriving `Serialize` and `ToSchema`, never `json!`, so the
 //!    schema is what is sent. Request bodies derive `ToSchema` too.
 //! 4. List the handler in `paths(...)` of [`ApiDoc`] below.
-//! 5. Regenerate `docs/openapi.json` and call the new operation in `tests/api/openapi.rs`
-//!    (success and at least one problem), which checks the body against the document.
+//! 5. Regenerate `docs/openapi.json` (`cargo run -- openapi > docs/openapi.json`) and call the
+//!    new operation in `tests/api/openapi.rs` with `Conformance::expect` (a success and the
+//!    problems it answers): the test fails until every documented operation has a checked
+//!    success and a checked 401, and each answer is checked against the document.
 
 use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::Ref;
 use utoipa::{Modify, OpenApi};
 
 use super::problem::{Problem, ProblemResponse};
@@ -86,7 +90,10 @@ use super::problem::{Problem, ProblemResponse};
 )]
 pub struct ApiDoc;
 
-/// The `bearer` security scheme every operation requires unless it says otherwise.
+/// The `bearer` security scheme every operation requires unless it says otherwise, and what
+/// every such operation can answer besides its own responses: 429 when the client address is
+/// out of failed authentications (refused before its token is looked at, `http::auth_limit`)
+/// and 503 when the database is unreachable (the token itself is looked up there).
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -97,6 +104,25 @@ impl Modify for BearerAuth {
             .description(Some("A personal access token (`gat_…`)."))
             .build();
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                // An operation with its own `security` is open (`security(())`).
+                if operation.security.is_none() {
+                    for status in ["429", "503"] {
+                        let problem = Ref::from_response_name("Problem");
+                        let responses = &mut operation.responses.responses;
+                        responses.insert(status.into(), problem.into());
+                    }
+                }
+            }
+        }
     }
 }
 
