@@ -13,6 +13,7 @@ mod validate;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::jwks_url::JwksNetworkPolicy;
 use crate::audit::{self, Actor, AuditEvent};
@@ -24,7 +25,7 @@ use crate::rbac::{Authorized, ManageConnections, ReadConnections};
 use crate::tokens::{self, IssuedToken, TokenKind, TokenRequest};
 
 /// A connection as the admin API shows it (never a secret or a key).
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConnectionView {
     pub id: String,
     pub name: String,
@@ -80,7 +81,7 @@ impl From<ConnectionRow> for ConnectionView {
 }
 
 /// A connection secret's metadata.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SecretView {
     pub id: String,
     pub name: String,
@@ -112,7 +113,7 @@ impl From<TokenRow> for SecretView {
 }
 
 /// A new connection.
-#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConnectionSpec {
     pub name: String,
@@ -126,7 +127,7 @@ fn generic() -> String {
 }
 
 /// Changes to a connection; absent fields stay as they are, `null` clears an optional one.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionUpdate {
     pub name: Option<String>,

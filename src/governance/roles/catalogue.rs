@@ -3,21 +3,12 @@
 //! reference 002, "AI permissions" and "Organization settings"). Pure data: no storage, no HTTP.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One permission. The discriminant is the bit in a [`PermissionSet`]; the wire name
 /// (`snake_case`) is what is stored and sent, so reordering variants never changes stored data.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
@@ -60,17 +51,7 @@ pub enum Permission {
 
 /// Which standard role a role is, or is based on.
 #[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum BaseRole {
@@ -119,7 +100,7 @@ impl BaseRole {
 
 /// A user's licence, independent of their role (002 "How does a user's license interact with
 /// their role?"): an action needs both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Licence {
     Full,
