@@ -1,7 +1,8 @@
 //! Calls the running app and checks every answer against the document: the status must be
 //! documented for the operation, the content type must be the documented one, and the body
-//! must fit the documented schema (or be empty where none is documented). Remembers which
-//! statuses it checked for each operation, so the test can require them all.
+//! must fit the documented schema (or be empty where none is documented); a request body the
+//! service accepted must fit the documented request schema. Remembers which statuses it
+//! checked for each operation, so the test can require them all.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -87,11 +88,16 @@ impl Conformance {
             Caller::Member => req = req.bearer_auth(&self.member),
             Caller::Nobody => {}
         }
-        if let Some(body) = body {
-            req = req.header("Content-Type", "application/json").body(body);
+        if let Some(body) = &body {
+            req = req
+                .header("Content-Type", "application/json")
+                .body(body.clone());
         }
         let reply = Reply::read(req.send().await.unwrap()).await;
         self.check(method.as_str(), documented, &reply);
+        if let (Some(body), true) = (body, (200..300).contains(&reply.status)) {
+            self.check_accepted_request(method.as_str(), documented, &body);
+        }
         self.checked
             .entry((method.to_string(), documented.to_owned()))
             .or_default()
@@ -117,6 +123,17 @@ impl Conformance {
                     panic!("the body does not fit the documented schema: {errors:#?}\n{place}");
                 }
             }
+        }
+    }
+
+    /// A request body the service accepted fits the documented request schema.
+    fn check_accepted_request(&self, method: &str, documented: &str, body: &str) {
+        let place = format!("{method} {documented} accepted {body}");
+        let schema = self.doc.request(method, documented);
+        let schema = schema.unwrap_or_else(|| panic!("no request body documented: {place}"));
+        let body: Value = serde_json::from_str(body).unwrap();
+        if let Err(errors) = self.doc.validate(schema, &body) {
+            panic!("the request does not fit the documented schema: {errors:#?}\n{place}");
         }
     }
 

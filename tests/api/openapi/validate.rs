@@ -64,6 +64,12 @@ impl Document {
         }
     }
 
+    /// The documented JSON request body schema of `method path`, if it takes one.
+    pub fn request(&self, method: &str, path: &str) -> Option<&Value> {
+        let body = &self.doc["paths"][path][method.to_lowercase()]["requestBody"];
+        body["content"]["application/json"].get("schema")
+    }
+
     /// Follows `$ref`s (`#/...` JSON pointers into the document) until a value without one.
     fn resolve<'a>(&'a self, mut value: &'a Value) -> Result<&'a Value, String> {
         for _ in 0..32 {
