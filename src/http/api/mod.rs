@@ -4,6 +4,7 @@
 mod authorize;
 mod connections;
 mod invites;
+mod notifications;
 mod org;
 pub mod problem;
 mod role_mapping;
@@ -30,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(invites::configure)
         .configure(org::configure)
-        .configure(authorize::configure);
+        .configure(authorize::configure)
+        .configure(notifications::configure);
 }
 
 async fn me(caller: AdminCaller) -> HttpResponse {
