@@ -284,3 +284,86 @@ async fn webhook_urls_reach_only_public_https_unless_the_operator_allows_private
         "no such",
     );
 }
+
+#[actix_web::test]
+async fn a_retry_goes_only_to_the_endpoints_that_have_not_accepted_yet() {
+    let app = spawn_worker_app(10).await;
+    let steady = Receiver::start(&[]).await;
+    let flaky = Receiver::start(&[502]).await;
+    let (_, steady_secret) = register(&app, &steady.url).await;
+    let (_, flaky_secret) = register(&app, &flaky.url).await;
+
+    notify(&app, "token.revoked", vec![], json!({}));
+    eventually("the row is delivered", || async {
+        delivered_count(&app) == 1
+    })
+    .await;
+    assert_eq!(
+        steady.hits().len(),
+        1,
+        "the endpoint that accepted is not sent it again"
+    );
+    assert_eq!(flaky.hits().len(), 2);
+    let id = steady.hits()[0].header("webhook-id").to_owned();
+    assert!(flaky.hits().iter().all(|h| h.header("webhook-id") == id));
+    // Each endpoint signs with its own secret.
+    assert!(verifies(&steady.hits()[0], &steady_secret));
+    assert!(!verifies(&steady.hits()[0], &flaky_secret));
+    assert!(verifies(&flaky.hits()[1], &flaky_secret));
+}
+
+#[actix_web::test]
+async fn retrying_a_dead_letter_wakes_the_worker_without_waiting_for_a_poll() {
+    use diesel::prelude::*;
+    use gatehouse::db::schema::outbox;
+    let database = crate::common::TestDatabase::fresh();
+    let mut settings = crate::outbox_support::worker_settings(&database.url, 10);
+    // A poll far longer than the wait below: only the wake-up can deliver in time.
+    settings.outbox.poll_interval_ms = 3_600_000;
+    let app = crate::common::spawn_with(settings, database).await;
+    let receiver = Receiver::start(&[]).await;
+    register(&app, &receiver.url).await;
+    // A dead letter, written dead in one transaction so that no round can have picked it up.
+    let mut conn = crate::common::raw::connect(&app.database.url);
+    let org = gatehouse::ids::OrgId(app.creds.org_id.to_string());
+    conn.transaction::<_, diesel::result::Error, _>(|c| {
+        gatehouse::outbox::enqueue(
+            c,
+            &gatehouse::outbox::Notification {
+                org_id: &org,
+                topic: "export.ready",
+                recipients: vec![],
+                data: json!({}),
+                dedupe_key: None,
+            },
+        )?;
+        diesel::update(outbox::table)
+            .set((
+                outbox::dead_at.eq(Some(gatehouse::clock::now())),
+                outbox::attempts.eq(10),
+            ))
+            .execute(c)
+            .map(|_| ())
+    })
+    .unwrap();
+    let listed = root(&app, Method::GET, "/outbox/dead-letters", None)
+        .await
+        .expect(200);
+    let id = listed.body["dead_letters"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    root(
+        &app,
+        Method::POST,
+        &format!("/outbox/dead-letters/{id}/retry"),
+        None,
+    )
+    .await
+    .expect(202);
+    eventually("delivered after the wake-up", || async {
+        receiver.hits().len() == 1
+    })
+    .await;
+}
