@@ -41,6 +41,11 @@ admin_permission!(
     ViewMembers => ViewMembers,
     /// Org-wide settings, role defaults and verified domains (super admin only).
     ManageOrgSettings => ManageOrgSettings,
+    /// Webhook endpoints and their secrets, retrying dead letters (super admin only, like the
+    /// org's other settings: an endpoint receives every notification of the organization).
+    ManageNotifications => ManageOrgSettings,
+    /// See webhook endpoints (never a secret) and dead letters (admins).
+    ReadNotifications => ReadAuditTrail,
 );
 
 /// Who is asking, as decisions see them.
