@@ -41,6 +41,13 @@ admin_permission!(
     ViewMembers => ViewMembers,
     /// Org-wide settings, role defaults and verified domains (super admin only).
     ManageOrgSettings => ManageOrgSettings,
+    /// The app registry, block and approval, app settings and the usage export (super admins
+    /// only: the reference's app management is theirs alone).
+    ManageApps => ManageOrgSettings,
+    /// Read the apps' approval requests (organization admins may view them, per the reference).
+    ViewAppRequests => ViewMembers,
+    /// Report app usage for users, as host applications do (like `/authorize`).
+    ReportAppUsage => ViewMembers,
 );
 
 /// Who is asking, as decisions see them.

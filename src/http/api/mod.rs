@@ -1,6 +1,7 @@
 //! The admin and governance API (`/api/v1`): JSON in and out, errors as problem+json, every
 //! call authenticated with a personal access token and checked for the caller's privilege.
 
+mod apps;
 mod authorize;
 mod connections;
 mod invites;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(invites::configure)
         .configure(org::configure)
+        .configure(apps::configure)
         .configure(authorize::configure);
 }
 
