@@ -130,7 +130,11 @@ async fn a_block_by_another_organization_of_the_person_refuses_the_app_without_n
         "{}",
         d.text
     );
-    for secret in [other.org_id.to_string(), there.clone(), "elsewhere.example".into()] {
+    for secret in [
+        other.org_id.to_string(),
+        there.clone(),
+        "elsewhere.example".into(),
+    ] {
         assert!(!d.text.contains(&secret), "{secret} leaked: {}", d.text);
     }
     // Only that person: a colleague who is not in the other organization may use it.

@@ -2,6 +2,7 @@
 //! with last activity and active members, one app's detail, who may manage apps, tenancy.
 
 use diesel::prelude::*;
+use futures_util::future::join_all;
 use gatehouse::db::schema::app_usage_days;
 use reqwest::Method;
 use serde_json::json;
@@ -212,4 +213,31 @@ async fn apps_are_managed_by_super_admins_within_their_organization() {
     for action in ["app.created", "app.updated", "app.deleted"] {
         assert!(actions.contains(&action), "{action} in {actions:?}");
     }
+}
+
+#[actix_web::test]
+async fn concurrent_reports_for_one_user_and_day_all_count() {
+    let app = spawn_app().await;
+    let (u1, _) = user_with_role(&app, "ana@example.com", "member").await;
+    let id = register(&app, "com.example.tracker", "Tracker").await;
+    let path = format!("/apps/{id}/usage");
+    let calls = (0..16).map(|_| {
+        root(
+            &app,
+            Method::POST,
+            &path,
+            Some(json!({ "events": [{ "user_id": u1 }, { "user_id": u1 }] })),
+        )
+    });
+    // All in flight at once: the upserts of one (user, day) row race on both backends.
+    for reply in join_all(calls).await {
+        reply.expect(200);
+    }
+    let mut conn = raw::connect(&app.database.url);
+    let uses: Vec<i64> = app_usage_days::table
+        .filter(app_usage_days::app_id.eq(&id))
+        .select(app_usage_days::uses)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(uses, vec![32], "one row, every use counted");
 }

@@ -234,17 +234,7 @@ pub fn block(
     auth: &Authorized<ManageApps>,
     id: &str,
 ) -> Result<AppView, GovernanceError> {
-    let org = auth.org_id.to_string();
-    crate::db::transaction(conn, |c| {
-        let mut row = find(c, &org, id)?;
-        let mode = settings::load(c, &org)?.app_mode;
-        row.blocked = true;
-        row.approved = false;
-        row.updated_at = crate::clock::now();
-        store::set_state(c, &org, id, true, false, row.updated_at)?;
-        audit(c, &auth.org_id, &auth.actor(), "app.blocked", id, json!({}))?;
-        Ok(AppView::from_row(&row, mode))
-    })
+    set_blocked(conn, auth, id, true)
 }
 
 /// Unblocks the app; in require-approval mode unblocking is approving (reference 000
@@ -254,19 +244,28 @@ pub fn unblock(
     auth: &Authorized<ManageApps>,
     id: &str,
 ) -> Result<AppView, GovernanceError> {
+    set_blocked(conn, auth, id, false)
+}
+
+fn set_blocked(
+    conn: &mut DbConnection,
+    auth: &Authorized<ManageApps>,
+    id: &str,
+    blocked: bool,
+) -> Result<AppView, GovernanceError> {
     let org = auth.org_id.to_string();
     crate::db::transaction(conn, |c| {
         let mut row = find(c, &org, id)?;
         let mode = settings::load(c, &org)?.app_mode;
-        let approving = mode == AppMode::RequireApproval;
-        row.blocked = false;
-        row.approved = row.approved || approving;
+        let approving = !blocked && mode == AppMode::RequireApproval;
+        row.blocked = blocked;
+        row.approved = !blocked && (row.approved || approving);
         row.updated_at = crate::clock::now();
-        store::set_state(c, &org, id, false, row.approved, row.updated_at)?;
-        let action = if approving {
-            "app.approved"
-        } else {
-            "app.unblocked"
+        store::set_state(c, &org, id, blocked, row.approved, row.updated_at)?;
+        let action = match (blocked, approving) {
+            (true, _) => "app.blocked",
+            (false, true) => "app.approved",
+            (false, false) => "app.unblocked",
         };
         audit(c, &auth.org_id, &auth.actor(), action, id, json!({}))?;
         if approving {

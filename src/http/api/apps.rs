@@ -106,12 +106,7 @@ async fn block(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let id = path.into_inner();
-    let app = state
-        .with_conn(move |c| registry::block(c, &auth, &id).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(app))
+    set_blocked(caller, state, path.into_inner(), true).await
 }
 
 async fn unblock(
@@ -119,10 +114,25 @@ async fn unblock(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
+    set_blocked(caller, state, path.into_inner(), false).await
+}
+
+async fn set_blocked(
+    caller: AdminCaller,
+    state: web::Data<AppState>,
+    id: String,
+    blocked: bool,
+) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
-    let id = path.into_inner();
     let app = state
-        .with_conn(move |c| registry::unblock(c, &auth, &id).map_err(ApiError::from))
+        .with_conn(move |c| {
+            let done = if blocked {
+                registry::block(c, &auth, &id)
+            } else {
+                registry::unblock(c, &auth, &id)
+            };
+            done.map_err(ApiError::from)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(app))
 }
