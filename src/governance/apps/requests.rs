@@ -11,7 +11,10 @@ use super::registry::{self, AppView};
 use super::settings;
 use super::{audit, notify, APPROVAL_DECIDED, APPROVAL_REQUESTED, APPROVAL_REQUEST_RECEIVED};
 use crate::audit::Actor;
-use crate::db::apps::{self as store, AppRow, ApprovalRequestRow, APPROVED, DENIED, PENDING};
+use crate::db::app_requests::{
+    self as request_store, ApprovalRequestRow, APPROVED, DENIED, PENDING,
+};
+use crate::db::apps::{self as store, AppRow};
 use crate::db::DbConnection;
 use crate::governance::roles::GovernanceError;
 use crate::ids::OrgId;
@@ -69,7 +72,7 @@ pub fn ask(
             )));
         }
         let now = crate::clock::now();
-        let existing = store::request_of(c, &org, app_id, requester_id)?;
+        let existing = request_store::request_of(c, &org, app_id, requester_id)?;
         let row = match existing {
             Some(row) if row.status == PENDING => return Ok((view(c, &row, &app.name)?, false)),
             // Asked again after a decision (denied, or approved and later blocked): the one
@@ -83,7 +86,7 @@ pub fn ask(
                     decided_by: None,
                     ..old.clone()
                 };
-                if store::set_request_status(c, &row, &old.status)? == 0 {
+                if request_store::set_request_status(c, &row, &old.status)? == 0 {
                     return Err(GovernanceError::Retry);
                 }
                 row
@@ -102,7 +105,7 @@ pub fn ask(
                 };
                 // Two requests at once by one user: the unique key keeps one; the loser's
                 // transaction runs again and finds it pending.
-                store::insert_request(c, &row).map_err(|e| match e {
+                request_store::insert_request(c, &row).map_err(|e| match e {
                     diesel::result::Error::DatabaseError(
                         diesel::result::DatabaseErrorKind::UniqueViolation,
                         _,
@@ -155,7 +158,7 @@ pub fn list(
             "status is pending, approved or denied".into(),
         ));
     }
-    let rows = store::requests_in(conn, org_id, status)?;
+    let rows = request_store::requests_in(conn, org_id, status)?;
     let apps = store::list(conn, org_id)?;
     rows.iter()
         .map(|r| {
@@ -185,7 +188,7 @@ pub fn decide(
     }
     let org = auth.org_id.to_string();
     crate::db::transaction(conn, |c| {
-        let row = store::find_request(c, &org, request_id)?.ok_or_else(|| {
+        let row = request_store::find_request(c, &org, request_id)?.ok_or_else(|| {
             GovernanceError::NotFound(format!("no approval request {request_id:?}"))
         })?;
         if row.status != PENDING {
@@ -223,7 +226,7 @@ pub(crate) fn settle_pending(
     app: &AppRow,
     reason: Option<String>,
 ) -> Result<(), GovernanceError> {
-    for row in store::pending_for_app(conn, &app.org_id, &app.id)? {
+    for row in request_store::pending_for_app(conn, &app.org_id, &app.id)? {
         settle(conn, auth, app, &row, true, reason.clone())?;
     }
     Ok(())
@@ -246,7 +249,7 @@ fn settle(
     };
     // Two admins deciding at once: the status moved under us, the loser's whole transaction
     // runs again and finds the request decided.
-    if store::set_request_status(conn, &decided, PENDING)? == 0 {
+    if request_store::set_request_status(conn, &decided, PENDING)? == 0 {
         return Err(GovernanceError::Retry);
     }
     let data = json!({
