@@ -17,6 +17,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::settings::{self, AppMode};
 use super::{audit, notify, BLOCKED_FOR_GUEST};
@@ -27,7 +28,7 @@ use crate::governance::roles::{BaseRole, GovernanceError};
 use crate::ids::OrgId;
 
 /// Why an app is refused to a user; `None` in `AppDecision::denied_by` means allowed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppDenial {
     /// This organization blocks the app.

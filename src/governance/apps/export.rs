@@ -8,6 +8,7 @@
 use chrono::{Duration, NaiveDateTime};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::{audit, notify, EXPORT_READY};
 use crate::db::apps::{self as store, ExportRow};
@@ -18,10 +19,11 @@ use crate::rbac::{Authorized, ManageApps};
 /// The window of the export, today included.
 pub const EXPORT_DAYS: i64 = 90;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ExportInfo {
     pub id: String,
     pub rows: i64,
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
     pub download: String,
 }

@@ -5,7 +5,8 @@
 
 use chrono::{Duration, NaiveDateTime};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::ToSchema;
 
 use super::settings::{self, AppMode};
 use super::{audit, requests};
@@ -19,7 +20,7 @@ use crate::rbac::{Authorized, ManageApps};
 pub const ACTIVE_DAYS: i64 = 30;
 
 /// An app as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AppView {
     pub id: String,
     pub client_id: String,
@@ -33,9 +34,53 @@ pub struct AppView {
     pub blocked: bool,
     pub approved: bool,
     /// What the organization's mode makes of it: `allowed`, `blocked` or `not_approved`.
+    #[schema(value_type = String)]
     pub status: &'static str,
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
+    #[schema(value_type = String)]
     pub updated_at: NaiveDateTime,
+}
+
+/// An app of the connected-apps list: the app, its last activity and its active members.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppSummary {
+    #[serde(flatten)]
+    pub app: AppView,
+    #[schema(value_type = Option<String>)]
+    pub last_activity_at: Option<NaiveDateTime>,
+    /// Distinct users with a use in the last `active_members_window_days` days.
+    pub active_members: i64,
+    pub active_members_window_days: i64,
+}
+
+/// One app with its usage per day over the recent window.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AppDetail {
+    #[serde(flatten)]
+    pub app: AppView,
+    #[schema(value_type = Option<String>)]
+    pub last_activity_at: Option<NaiveDateTime>,
+    pub active_members: i64,
+    pub recent_usage: RecentUsage,
+}
+
+/// Uses over the last `window_days` days, and per day (days without use are left out).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecentUsage {
+    pub window_days: i64,
+    pub uses: i64,
+    pub days: Vec<UsageDay>,
+}
+
+/// One day's uses of an app and how many users used it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UsageDay {
+    /// The day (UTC), `YYYY-MM-DD`.
+    #[schema(value_type = String)]
+    pub day: chrono::NaiveDate,
+    pub uses: i64,
+    pub users: i64,
 }
 
 impl AppView {
@@ -71,7 +116,7 @@ pub fn status(row: &AppRow, mode: AppMode) -> &'static str {
 }
 
 /// An app's description, as registered or replaced.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppInput {
     /// The host application's identifier, the same in every organization.
@@ -277,7 +322,7 @@ fn set_blocked(
 
 /// The connected apps: every registered app with its last activity and active members
 /// (distinct users with a use in the last `ACTIVE_DAYS` days, today included).
-pub fn list(conn: &mut DbConnection, org_id: &str) -> Result<Vec<Value>, GovernanceError> {
+pub fn list(conn: &mut DbConnection, org_id: &str) -> Result<Vec<AppSummary>, GovernanceError> {
     let mode = settings::load(conn, org_id)?.app_mode;
     let since = crate::clock::now().date() - Duration::days(ACTIVE_DAYS - 1);
     let activity = app_usage::activity(conn, org_id, since)?;
@@ -285,32 +330,44 @@ pub fn list(conn: &mut DbConnection, org_id: &str) -> Result<Vec<Value>, Governa
         .iter()
         .map(|row| {
             let a = activity.iter().find(|a| a.app_id == row.id);
-            let mut v = json!(AppView::from_row(row, mode));
-            v["last_activity_at"] = json!(a.and_then(|a| a.last_used_at));
-            v["active_members"] = json!(a.map_or(0, |a| a.active_members));
-            v["active_members_window_days"] = json!(ACTIVE_DAYS);
-            v
+            AppSummary {
+                app: AppView::from_row(row, mode),
+                last_activity_at: a.and_then(|a| a.last_used_at),
+                active_members: a.map_or(0, |a| a.active_members),
+                active_members_window_days: ACTIVE_DAYS,
+            }
         })
         .collect())
 }
 
 /// One app: its description, the permissions granted to it, and its usage per day over the
 /// last `ACTIVE_DAYS` days.
-pub fn detail(conn: &mut DbConnection, org_id: &str, id: &str) -> Result<Value, GovernanceError> {
+pub fn detail(
+    conn: &mut DbConnection,
+    org_id: &str,
+    id: &str,
+) -> Result<AppDetail, GovernanceError> {
     let row = find(conn, org_id, id)?;
     let mode = settings::load(conn, org_id)?.app_mode;
     let since = crate::clock::now().date() - Duration::days(ACTIVE_DAYS - 1);
     let days = app_usage::days(conn, org_id, id, since)?;
     let activity = app_usage::activity(conn, org_id, since)?;
     let a = activity.iter().find(|a| a.app_id == row.id);
-    let mut v = json!(AppView::from_row(&row, mode));
-    v["last_activity_at"] = json!(a.and_then(|a| a.last_used_at));
-    v["active_members"] = json!(a.map_or(0, |a| a.active_members));
-    v["recent_usage"] = json!({
-        "window_days": ACTIVE_DAYS,
-        "uses": days.iter().map(|d| d.uses).sum::<i64>(),
-        "days": days.iter().map(|d| json!({"day": d.day, "uses": d.uses, "users": d.users}))
-            .collect::<Vec<_>>(),
-    });
-    Ok(v)
+    Ok(AppDetail {
+        app: AppView::from_row(&row, mode),
+        last_activity_at: a.and_then(|a| a.last_used_at),
+        active_members: a.map_or(0, |a| a.active_members),
+        recent_usage: RecentUsage {
+            window_days: ACTIVE_DAYS,
+            uses: days.iter().map(|d| d.uses).sum::<i64>(),
+            days: days
+                .iter()
+                .map(|d| UsageDay {
+                    day: d.day,
+                    uses: d.uses,
+                    users: d.users,
+                })
+                .collect(),
+        },
+    })
 }

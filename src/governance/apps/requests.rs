@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::registry::{self, AppView};
 use super::settings;
@@ -20,7 +21,7 @@ use crate::governance::roles::GovernanceError;
 use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageApps};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApprovalRequest {
     pub id: String,
     pub app_id: String,
@@ -29,7 +30,9 @@ pub struct ApprovalRequest {
     pub requester_email: Option<String>,
     pub status: String,
     pub reason: Option<String>,
+    #[schema(value_type = String)]
     pub created_at: chrono::NaiveDateTime,
+    #[schema(value_type = Option<String>)]
     pub decided_at: Option<chrono::NaiveDateTime>,
     pub decided_by: Option<String>,
 }

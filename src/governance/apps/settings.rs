@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::audit;
 use crate::db::apps::{self as store, AppSettingsRow};
@@ -12,7 +13,7 @@ use crate::db::{users, DbConnection};
 use crate::governance::roles::GovernanceError;
 use crate::rbac::{Authorized, ManageApps};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum AppMode {
     /// Every app may be used unless blocked (the default).
@@ -37,7 +38,7 @@ impl AppMode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppSettings {
     pub app_mode: AppMode,

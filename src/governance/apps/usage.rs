@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveDate, NaiveDateTime, SubsecRound};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::decide::{block_for_guest, is_guest};
 use super::registry;
@@ -17,15 +17,17 @@ use crate::rbac::{Authorized, ReportAppUsage};
 
 pub const MAX_EVENTS: usize = 1000;
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UsageEvent {
     pub user_id: String,
     /// When the app was used (RFC 3339); now if absent.
+    #[schema(value_type = Option<String>)]
     pub at: Option<DateTime<FixedOffset>>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One use, or a batch of 1 to 1000.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum UsageReport {
     Batch { events: Vec<UsageEvent> },
@@ -41,6 +43,15 @@ impl UsageReport {
     }
 }
 
+/// What a usage report recorded.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UsageRecorded {
+    /// How many events were recorded.
+    pub recorded: usize,
+    /// The guests the app was just blocked for (require-approval mode, app not approved).
+    pub blocked_for: Vec<String>,
+}
+
 /// Records the events; answers how many were recorded and which guests the app was just
 /// blocked for (see `decide` for the guest rule).
 pub fn record(
@@ -48,7 +59,7 @@ pub fn record(
     auth: &Authorized<ReportAppUsage>,
     app_id: &str,
     events: &[UsageEvent],
-) -> Result<Value, GovernanceError> {
+) -> Result<UsageRecorded, GovernanceError> {
     if events.is_empty() || events.len() > MAX_EVENTS {
         return Err(GovernanceError::Invalid(format!(
             "a report holds 1 to {MAX_EVENTS} events, not {}",
@@ -98,6 +109,9 @@ pub fn record(
                 }
             }
         }
-        Ok(json!({ "recorded": events.len(), "blocked_for": blocked_for }))
+        Ok(UsageRecorded {
+            recorded: events.len(),
+            blocked_for,
+        })
     })
 }

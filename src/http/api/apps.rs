@@ -1,52 +1,81 @@
-//! `/api/v1/apps`: the connected-apps registry and insights, block and unblock, the app
-//! settings, usage reports from host applications, approval requests and the 90-day export.
-//! Thin: each handler checks the caller's capability and calls `governance::apps`.
+//! `/api/v1/apps`: the connected-apps registry and insights, block and unblock, and usage
+//! reports from host applications; the app settings, approval requests and the 90-day export
+//! are in `app_requests`. Thin: each handler checks the caller's capability and calls
+//! `governance::apps`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
+use super::app_requests;
+use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
-use crate::governance::apps::registry::{self, AppInput};
-use crate::governance::apps::settings::{self, AppSettings};
-use crate::governance::apps::usage::{self, UsageReport};
-use crate::governance::apps::{export, requests};
+use super::routes::ApiRoutes;
+use crate::governance::apps::registry::{self, AppDetail, AppInput, AppSummary, AppView};
+use crate::governance::apps::usage::{self, UsageRecorded, UsageReport};
 use crate::http::{AdminCaller, AppState};
-use crate::rbac::{ManageApps, ReportAppUsage, ViewAppRequests};
+use crate::rbac::{ManageApps, ReportAppUsage};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    // The fixed paths first: `/apps/{id}` would otherwise take them.
-    cfg.route("/apps", web::get().to(list))
-        .route("/apps", web::post().to(create))
-        .route("/apps/settings", web::get().to(get_settings))
-        .route("/apps/settings", web::put().to(put_settings))
-        .route("/apps/approval-requests", web::get().to(list_requests))
-        .route(
-            "/apps/approval-requests/{id}/approve",
-            web::post().to(approve),
-        )
-        .route("/apps/approval-requests/{id}/deny", web::post().to(deny))
-        .route("/apps/exports", web::post().to(create_export))
-        .route("/apps/exports/{id}", web::get().to(download_export))
-        .route("/apps/{id}", web::get().to(detail))
-        .route("/apps/{id}", web::put().to(replace))
-        .route("/apps/{id}", web::delete().to(delete))
-        .route("/apps/{id}/usage", web::post().to(report_usage))
-        .route("/apps/{id}/block", web::post().to(block))
-        .route("/apps/{id}/unblock", web::post().to(unblock))
-        .route("/apps/{id}/approval-requests", web::post().to(ask));
+pub fn configure(r: &mut ApiRoutes) {
+    // The fixed paths (`/apps/settings`, `/apps/approval-requests`, `/apps/exports`) first:
+    // `/apps/{id}` would otherwise take them.
+    r.get("/apps", list)
+        .post("/apps", create)
+        .add(app_requests::configure)
+        .get("/apps/{id}", detail)
+        .put("/apps/{id}", replace)
+        .delete("/apps/{id}", delete)
+        .post("/apps/{id}/usage", report_usage)
+        .post("/apps/{id}/block", block)
+        .post("/apps/{id}/unblock", unblock);
 }
 
+/// The connected apps of the organization.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppList {
+    pub apps: Vec<AppSummary>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps",
+    tag = "apps",
+    operation_id = "listApps",
+    summary = "The connected apps, with last activity and active members",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "Every registered app", body = AppList),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let org = auth.org_id.to_string();
     let apps = state
         .with_conn(move |c| registry::list(c, &org).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "apps": apps })))
+    Ok(HttpResponse::Ok().json(AppList { apps }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps",
+    tag = "apps",
+    operation_id = "createApp",
+    summary = "Register an app",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing). \
+        A client_id already registered in this organization is a 409.",
+    request_body = AppInput,
+    responses(
+        (status = 201, description = "The app", body = AppView),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn create(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -60,6 +89,21 @@ async fn create(
     Ok(HttpResponse::Created().json(app))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/apps/{id}",
+    tag = "apps",
+    operation_id = "getApp",
+    summary = "One app, with its permissions and its usage per day",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The app's id")),
+    responses(
+        (status = 200, description = "The app", body = AppDetail),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn detail(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -73,6 +117,25 @@ async fn detail(
     Ok(HttpResponse::Ok().json(app))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/apps/{id}",
+    tag = "apps",
+    operation_id = "replaceApp",
+    summary = "Replace an app's description",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The app's id")),
+    request_body = AppInput,
+    responses(
+        (status = 200, description = "The app", body = AppView),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn replace(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -88,6 +151,21 @@ async fn replace(
     Ok(HttpResponse::Ok().json(app))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/apps/{id}",
+    tag = "apps",
+    operation_id = "deleteApp",
+    summary = "Remove an app from the registry",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The app's id")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn delete(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -101,6 +179,21 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{id}/block",
+    tag = "apps",
+    operation_id = "blockApp",
+    summary = "Block an app for every user of the organization",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The app's id")),
+    responses(
+        (status = 200, description = "The app, blocked", body = AppView),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn block(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -109,6 +202,23 @@ async fn block(
     set_blocked(caller, state, path.into_inner(), true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{id}/unblock",
+    tag = "apps",
+    operation_id = "unblockApp",
+    summary = "Unblock an app (in require-approval mode: approve it)",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing). \
+        In require-approval mode unblocking approves the app and settles its pending approval \
+        requests as approved.",
+    params(("id" = String, Path, description = "The app's id")),
+    responses(
+        (status = 200, description = "The app, unblocked", body = AppView),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn unblock(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -137,31 +247,25 @@ async fn set_blocked(
     Ok(HttpResponse::Ok().json(app))
 }
 
-async fn get_settings(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let org = auth.org_id.to_string();
-    let s = state
-        .with_conn(move |c| settings::load(c, &org).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(s))
-}
-
-async fn put_settings(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let new: AppSettings = parse(&body)?;
-    let s = state
-        .with_conn(move |c| settings::save(c, &auth, &new).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(s))
-}
-
+#[utoipa::path(
+    post,
+    path = "/api/v1/apps/{id}/usage",
+    tag = "apps",
+    operation_id = "reportAppUsage",
+    summary = "Report uses of an app by users (host applications)",
+    description = "Requires the view_members permission (a 403 names it when missing). One use \
+        or a batch of 1 to 1000; a use without `at` is now, a use in the future is a 422.",
+    params(("id" = String, Path, description = "The app's id")),
+    request_body = UsageReport,
+    responses(
+        (status = 200, description = "What was recorded", body = UsageRecorded),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn report_usage(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -176,119 +280,4 @@ async fn report_usage(
         .with_conn(move |c| usage::record(c, &auth, &id, &events).map_err(ApiError::from))
         .await?;
     Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Any user of the organization may ask for an app, with their own token.
-async fn ask(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    let (org, user) = (caller.org_id.clone(), caller.user_id.to_string());
-    let (request, opened) = state
-        .with_conn(move |c| requests::ask(c, &org, &user, &id).map_err(ApiError::from))
-        .await?;
-    Ok(if opened {
-        HttpResponse::Created().json(request)
-    } else {
-        HttpResponse::Ok().json(request)
-    })
-}
-
-#[derive(Debug, Deserialize)]
-struct RequestQuery {
-    status: Option<String>,
-}
-
-async fn list_requests(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    query: web::Query<RequestQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ViewAppRequests>()?;
-    let org = auth.org_id.to_string();
-    let status = query
-        .into_inner()
-        .status
-        .unwrap_or_else(|| "pending".into());
-    let list = state
-        .with_conn(move |c| requests::list(c, &org, &status).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "requests": list })))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Decision {
-    reason: Option<String>,
-}
-
-async fn approve(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    decide(caller, state, path.into_inner(), body, true).await
-}
-
-async fn deny(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    decide(caller, state, path.into_inner(), body, false).await
-}
-
-async fn decide(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    id: String,
-    body: web::Bytes,
-    approve: bool,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let decision: Decision = if body.iter().all(u8::is_ascii_whitespace) {
-        Decision::default()
-    } else {
-        parse(&body)?
-    };
-    let (request, app) = state
-        .with_conn(move |c| {
-            requests::decide(c, &auth, &id, approve, decision.reason).map_err(ApiError::from)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({ "request": request, "app": app })))
-}
-
-async fn create_export(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let info = state
-        .with_conn(move |c| export::create(c, &auth).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Created().json(info))
-}
-
-async fn download_export(
-    caller: AdminCaller,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let auth = caller.authorize::<ManageApps>()?;
-    let (org, id) = (auth.org_id.to_string(), path.into_inner());
-    let text = state
-        .with_conn(move |c| export::download(c, &org, &id).map_err(ApiError::from))
-        .await?;
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            "attachment; filename=\"app-usage-90-days.csv\"",
-        ))
-        .body(text))
 }

@@ -11,13 +11,16 @@
 //! `project_id` is reserved for object-level decisions (a later issue) and refused with 422.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
+use super::routes::ApiRoutes;
 use crate::governance::apps::{self, decide::AppDenial};
 use crate::governance::roles::model::UserModel;
+use crate::governance::roles::reference::{Link, Reason};
 use crate::governance::roles::view::OrgView;
 use crate::governance::roles::{decisions, GovernanceError, Permission};
 use crate::http::{AdminCaller, AppState};
@@ -25,27 +28,90 @@ use crate::rbac::ViewMembers;
 
 const MAX_CHECKS: usize = 100;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/authorize", web::post().to(authorize));
+pub fn configure(r: &mut ApiRoutes) {
+    r.post("/authorize", authorize);
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One question: may this user do this?
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AuthorizeCheck)]
 struct Check {
     user_id: String,
+    /// A permission of the catalogue, by wire name.
     permission: String,
+    /// Reserved: refused with 422 until object-level decisions exist.
     project_id: Option<Value>,
+    /// With `use_apps` only: may this user use this app (its id in this organization)?
     app_id: Option<String>,
 }
 
 /// The org-level question answered beside the catalogue's permissions.
 const EXTERNAL_AUTOMATION: &str = "external_automation";
 
-#[derive(Debug, Deserialize)]
+/// One check, or a batch of 1 to 100.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(as = AuthorizeRequest)]
 enum Request {
     Batch { checks: Vec<Check> },
     One(Check),
+}
+
+/// The answer to one check, with the reason chain; on a deny `denied_by` names the link.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeAnswer)]
+struct Answer {
+    user_id: String,
+    /// The permission asked: one of the catalogue, or `external_automation`.
+    permission: String,
+    /// The app asked about, when the check named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<String>,
+    allowed: bool,
+    denied_by: Option<Link>,
+    reasons: Vec<AnswerReason>,
+}
+
+/// One link of an answer's reason chain: a roles decision's reason, or the app's state (whose
+/// `name` is null when another organization of the person blocks it: it is never named).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeReason)]
+struct AnswerReason {
+    link: Link,
+    name: Option<String>,
+    allows: bool,
+    /// Why the app is refused (`link: "app"` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<AppDenial>,
+    detail: String,
+}
+
+impl From<Reason> for AnswerReason {
+    fn from(r: Reason) -> Self {
+        AnswerReason {
+            link: r.link,
+            name: Some(r.name),
+            allows: r.allows,
+            code: None,
+            detail: r.detail,
+        }
+    }
+}
+
+/// The answers to a batch, in the order of its checks.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeBatchAnswer)]
+struct BatchAnswer {
+    results: Vec<Answer>,
+}
+
+/// One answer for one check, `{"results": [...]}` for a batch.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+enum AuthorizeResponse {
+    Batch(BatchAnswer),
+    One(Answer),
 }
 
 /// The permission asked (`None`: `external_automation`).
@@ -85,7 +151,7 @@ fn answer(
     checks: &[Check],
     permissions: &[Option<Permission>],
     users: &[UserModel],
-) -> Vec<Value> {
+) -> Vec<Answer> {
     checks
         .iter()
         .zip(permissions)
@@ -93,30 +159,45 @@ fn answer(
         .map(|((check, permission), user)| match permission {
             Some(permission) => {
                 let d = decisions::decide(view, user, *permission);
-                let mut v = json!({
-                    "user_id": check.user_id,
-                    "permission": permission,
-                    "allowed": d.allowed,
-                    "denied_by": d.denied_by,
-                    "reasons": d.reasons,
-                });
-                if let Some(app) = &check.app_id {
-                    v["app_id"] = json!(app);
+                Answer {
+                    user_id: check.user_id.clone(),
+                    permission: permission.as_str().to_string(),
+                    app_id: check.app_id.clone(),
+                    allowed: d.allowed,
+                    denied_by: d.denied_by,
+                    reasons: d.reasons.into_iter().map(AnswerReason::from).collect(),
                 }
-                v
             }
-            // Filled in by `apps::answer_org_and_apps` from the stored settings.
-            None => json!({
-                "user_id": check.user_id,
-                "permission": EXTERNAL_AUTOMATION,
-                "allowed": user.active,
-                "denied_by": if user.active { Value::Null } else { json!("user") },
-                "reasons": [],
-            }),
+            // Filled in by `complete_app_answers` from the stored settings.
+            None => Answer {
+                user_id: check.user_id.clone(),
+                permission: EXTERNAL_AUTOMATION.to_string(),
+                app_id: None,
+                allowed: user.active,
+                denied_by: (!user.active).then_some(Link::User),
+                reasons: Vec::new(),
+            },
         })
         .collect()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/authorize",
+    tag = "decisions",
+    operation_id = "authorize",
+    summary = "May this user do this? One check, or a batch of up to 100",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    request_body = Request,
+    responses(
+        (status = 200, description = "The answer, or the answers of a batch", body = AuthorizeResponse),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn authorize(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -153,7 +234,7 @@ async fn authorize(
             let checks = checks.clone();
             let cache = state.decisions.clone();
             state
-                .with_conn(move |c| -> Result<Vec<Value>, ApiError> {
+                .with_conn(move |c| -> Result<Vec<Answer>, ApiError> {
                     let view = decisions::view(c, &cache, &org)?;
                     let users = checks
                         .iter()
@@ -182,11 +263,16 @@ async fn authorize(
             })
             .await?;
     }
-    Ok(HttpResponse::Ok().json(if batch {
-        json!({ "results": answers })
+    let response = if batch {
+        AuthorizeResponse::Batch(BatchAnswer { results: answers })
     } else {
-        answers.into_iter().next().unwrap_or(Value::Null)
-    }))
+        // A single check always has its one answer.
+        let one = answers.into_iter().next();
+        AuthorizeResponse::One(
+            one.ok_or_else(|| ApiError::internal("a single check gave no answer"))?,
+        )
+    };
+    Ok(HttpResponse::Ok().json(response))
 }
 
 /// Completes the answers that need stored state: `external_automation` (the org's switch) and
@@ -196,25 +282,27 @@ fn complete_app_answers(
     conn: &mut crate::db::DbConnection,
     org_id: &crate::ids::OrgId,
     checks: &[Check],
-    mut answers: Vec<Value>,
-) -> Result<Vec<Value>, GovernanceError> {
+    mut answers: Vec<Answer>,
+) -> Result<Vec<Answer>, GovernanceError> {
     let settings = apps::settings::load(conn, org_id.as_str())?;
     for (check, answer) in checks.iter().zip(answers.iter_mut()) {
         if check.permission == EXTERNAL_AUTOMATION {
             let on = settings.external_automation;
-            answer["reasons"] = json!([{
-                "link": "org_setting",
-                "name": EXTERNAL_AUTOMATION,
-                "allows": on,
-                "detail": if on {
-                    "rules may be triggered by web requests from external services"
-                } else {
-                    "this organization disallows rules triggered by web requests from external services"
-                },
-            }]);
-            if !on && answer["allowed"] == json!(true) {
-                answer["allowed"] = json!(false);
-                answer["denied_by"] = json!("org_setting");
+            let detail = if on {
+                "rules may be triggered by web requests from external services"
+            } else {
+                "this organization disallows rules triggered by web requests from external services"
+            };
+            answer.reasons = vec![AnswerReason {
+                link: Link::OrgSetting,
+                name: Some(EXTERNAL_AUTOMATION.to_string()),
+                allows: on,
+                code: None,
+                detail: detail.to_string(),
+            }];
+            if !on && answer.allowed {
+                answer.allowed = false;
+                answer.denied_by = Some(Link::OrgSetting);
             }
             continue;
         }
@@ -222,24 +310,30 @@ fn complete_app_answers(
             continue;
         };
         let app = apps::registry::find(conn, org_id.as_str(), app_id)?;
-        if answer["allowed"] != json!(true) {
+        if !answer.allowed {
             continue;
         }
         let denial = apps::decide::app_denial(conn, org_id, &check.user_id, &app)?;
-        let reasons = answer["reasons"].as_array_mut();
-        let reason = match denial {
-            None => json!({ "link": "app", "name": app.id, "allows": true,
-                            "detail": "the organization allows this app" }),
-            Some(d) => json!({ "link": "app", "name": if d == AppDenial::BlockedElsewhere {
-                                   Value::Null } else { json!(app.id) },
-                               "allows": false, "code": d, "detail": d.detail() }),
-        };
-        if let Some(reasons) = reasons {
-            reasons.push(reason);
-        }
+        answer.reasons.push(match denial {
+            None => AnswerReason {
+                link: Link::App,
+                name: Some(app.id.clone()),
+                allows: true,
+                code: None,
+                detail: "the organization allows this app".to_string(),
+            },
+            Some(d) => AnswerReason {
+                link: Link::App,
+                // Another organization's block never names anything of that organization.
+                name: (d != AppDenial::BlockedElsewhere).then(|| app.id.clone()),
+                allows: false,
+                code: Some(d),
+                detail: d.detail().to_string(),
+            },
+        });
         if denial.is_some() {
-            answer["allowed"] = json!(false);
-            answer["denied_by"] = json!("app");
+            answer.allowed = false;
+            answer.denied_by = Some(Link::App);
         }
     }
     Ok(answers)
