@@ -1,6 +1,9 @@
 //! Storage: the connection over SQLite and MySQL/MariaDB, the pool, migrations, transactions
 //! that retry on serialization failures, and one file of queries per table family.
 
+pub mod app_requests;
+pub mod app_usage;
+pub mod apps;
 mod commit_check;
 mod connection;
 pub mod filter_sql;

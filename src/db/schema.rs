@@ -245,9 +245,83 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    apps (id) {
+        org_id -> Text,
+        id -> Text,
+        client_id -> Text,
+        name -> Text,
+        description -> Text,
+        developer -> Text,
+        support_url -> Nullable<Text>,
+        privacy_url -> Nullable<Text>,
+        permissions -> Text,
+        blocked -> Bool,
+        approved -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_usage_days (org_id, app_id, user_id, day) {
+        org_id -> Text,
+        app_id -> Text,
+        user_id -> Text,
+        day -> Date,
+        uses -> BigInt,
+        last_used_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_settings (org_id) {
+        org_id -> Text,
+        app_mode -> Text,
+        external_automation -> Bool,
+        approval_recipients -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_approval_requests (id) {
+        org_id -> Text,
+        id -> Text,
+        app_id -> Text,
+        requester_id -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        decided_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    app_user_blocks (org_id, app_id, user_id) {
+        org_id -> Text,
+        app_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_exports (id) {
+        org_id -> Text,
+        id -> Text,
+        requested_by -> Text,
+        created_at -> Timestamp,
+        row_count -> BigInt,
+        csv -> Text,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
+diesel::joinable!(app_usage_days -> apps (app_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     organizations,
@@ -267,4 +341,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     org_settings,
     role_mapping_rules,
     invites,
+    apps,
+    app_usage_days,
+    app_settings,
+    app_approval_requests,
+    app_user_blocks,
+    app_exports,
 );

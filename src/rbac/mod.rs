@@ -46,6 +46,13 @@ admin_permission!(
     ManageNotifications => ManageOrgSettings,
     /// See webhook endpoints (never a secret) and dead letters (admins).
     ReadNotifications => ReadAuditTrail,
+    /// The app registry, block and approval, app settings and the usage export (super admins
+    /// only: the reference's app management is theirs alone).
+    ManageApps => ManageOrgSettings,
+    /// Read the apps' approval requests (organization admins may view them, per the reference).
+    ViewAppRequests => ViewMembers,
+    /// Report app usage for users, as host applications do (like `/authorize`).
+    ReportAppUsage => ViewMembers,
 );
 
 /// Who is asking, as decisions see them.

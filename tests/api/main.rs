@@ -5,6 +5,11 @@
 
 mod common;
 
+mod apps_decisions;
+mod apps_guests_export;
+mod apps_registry;
+mod apps_requests;
+mod apps_support;
 mod auth_limits;
 mod connection_admin;
 mod connection_routing;

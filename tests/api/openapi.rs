@@ -4,6 +4,7 @@
 //! app (successes and problem+json errors) answer with a documented status, the documented
 //! content type and a body that fits the documented schema (`validate`: objects are closed).
 
+mod apps;
 mod conformance;
 mod mapping_and_invites;
 mod notifications;
@@ -132,6 +133,7 @@ async fn every_operation_answers_as_documented() {
     mapping_and_invites::role_mapping(&mut c, &connection).await;
     mapping_and_invites::invites(&mut c).await;
     notifications::webhooks_and_dead_letters(&mut c).await;
+    apps::registry_and_usage(&mut c, &member_id).await;
     // The audit trail now holds an event of every kind of change above.
     c.expect(Root, "GET /api/v1/audit-events?limit=1000", &[], None, 200)
         .await;

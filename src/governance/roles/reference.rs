@@ -35,6 +35,8 @@ pub enum Link {
     BaseRole,
     Hierarchy,
     Licence,
+    /// An app's state for this user (`/authorize` with `app_id`, `governance::apps::decide`).
+    App,
 }
 
 /// One link of a decision's reason chain.

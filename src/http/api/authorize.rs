@@ -3,8 +3,12 @@
 //! (`{"checks": […]}` → `{"results": […]}`). Answers come from the compiled per-organization
 //! view: no database round trip per decision once the view knows the user.
 //!
-//! `project_id` and `app_id` are reserved for object-level and app decisions (later issues) and
-//! refused with 422 until then, so no caller comes to rely on them being ignored.
+//! With `app_id` (and `permission: "use_apps"`) the answer is whether this user may use this
+//! app: the `use_apps` decision (org switch, role, guest restriction) and the app's state
+//! (`governance::apps::decide`: blocked, not approved, blocked for this guest, blocked by
+//! another organization the person belongs to). `permission: "external_automation"` answers
+//! the organization's switch for rules triggered by web requests from external services.
+//! `project_id` is reserved for object-level decisions (a later issue) and refused with 422.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -14,6 +18,7 @@ use utoipa::ToSchema;
 use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
 use super::routes::ApiRoutes;
+use crate::governance::apps::{self, decide::AppDenial};
 use crate::governance::roles::model::UserModel;
 use crate::governance::roles::reference::{Link, Reason};
 use crate::governance::roles::view::OrgView;
@@ -37,9 +42,12 @@ struct Check {
     permission: String,
     /// Reserved: refused with 422 until object-level decisions exist.
     project_id: Option<Value>,
-    /// Reserved: refused with 422 until app decisions exist.
-    app_id: Option<Value>,
+    /// With `use_apps` only: may this user use this app (its id in this organization)?
+    app_id: Option<String>,
 }
+
+/// The org-level question answered beside the catalogue's permissions.
+const EXTERNAL_AUTOMATION: &str = "external_automation";
 
 /// One check, or a batch of 1 to 100.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,10 +63,40 @@ enum Request {
 #[schema(as = AuthorizeAnswer)]
 struct Answer {
     user_id: String,
-    permission: Permission,
+    /// The permission asked: one of the catalogue, or `external_automation`.
+    permission: String,
+    /// The app asked about, when the check named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    app_id: Option<String>,
     allowed: bool,
     denied_by: Option<Link>,
-    reasons: Vec<Reason>,
+    reasons: Vec<AnswerReason>,
+}
+
+/// One link of an answer's reason chain: a roles decision's reason, or the app's state (whose
+/// `name` is null when another organization of the person blocks it: it is never named).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeReason)]
+struct AnswerReason {
+    link: Link,
+    name: Option<String>,
+    allows: bool,
+    /// Why the app is refused (`link: "app"` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<AppDenial>,
+    detail: String,
+}
+
+impl From<Reason> for AnswerReason {
+    fn from(r: Reason) -> Self {
+        AnswerReason {
+            link: r.link,
+            name: Some(r.name),
+            allows: r.allows,
+            code: None,
+            detail: r.detail,
+        }
+    }
 }
 
 /// The answers to a batch, in the order of its checks.
@@ -76,41 +114,69 @@ enum AuthorizeResponse {
     One(Answer),
 }
 
-fn validate(check: &Check, at: Option<usize>) -> Result<Permission, GovernanceError> {
+/// The permission asked (`None`: `external_automation`).
+fn validate(check: &Check, at: Option<usize>) -> Result<Option<Permission>, GovernanceError> {
     let place = at.map(|i| format!("checks[{i}]: ")).unwrap_or_default();
-    if check.project_id.is_some() || check.app_id.is_some() {
+    if check.project_id.is_some() {
         return Err(GovernanceError::Invalid(format!(
-            "{place}project_id and app_id are not supported yet"
+            "{place}project_id is not supported yet"
         )));
     }
-    Permission::parse(&check.permission).ok_or_else(|| {
+    if check.permission == EXTERNAL_AUTOMATION {
+        if check.app_id.is_some() {
+            return Err(GovernanceError::Invalid(format!(
+                "{place}app_id goes with use_apps, not {EXTERNAL_AUTOMATION}"
+            )));
+        }
+        return Ok(None);
+    }
+    let permission = Permission::parse(&check.permission).ok_or_else(|| {
         GovernanceError::Invalid(format!(
             "{place}{:?} is not a permission of the catalogue",
             check.permission
         ))
-    })
+    })?;
+    if check.app_id.is_some() && permission != Permission::UseApps {
+        return Err(GovernanceError::Invalid(format!(
+            "{place}app_id goes with use_apps, not {}",
+            permission.as_str()
+        )));
+    }
+    Ok(Some(permission))
 }
 
 /// The answers, in the order asked.
 fn answer(
     view: &OrgView,
     checks: &[Check],
-    permissions: &[Permission],
+    permissions: &[Option<Permission>],
     users: &[UserModel],
 ) -> Vec<Answer> {
     checks
         .iter()
         .zip(permissions)
         .zip(users)
-        .map(|((check, permission), user)| {
-            let d = decisions::decide(view, user, *permission);
-            Answer {
-                user_id: check.user_id.clone(),
-                permission: *permission,
-                allowed: d.allowed,
-                denied_by: d.denied_by,
-                reasons: d.reasons,
+        .map(|((check, permission), user)| match permission {
+            Some(permission) => {
+                let d = decisions::decide(view, user, *permission);
+                Answer {
+                    user_id: check.user_id.clone(),
+                    permission: permission.as_str().to_string(),
+                    app_id: check.app_id.clone(),
+                    allowed: d.allowed,
+                    denied_by: d.denied_by,
+                    reasons: d.reasons.into_iter().map(AnswerReason::from).collect(),
+                }
             }
+            // Filled in by `complete_app_answers` from the stored settings.
+            None => Answer {
+                user_id: check.user_id.clone(),
+                permission: EXTERNAL_AUTOMATION.to_string(),
+                app_id: None,
+                allowed: user.active,
+                denied_by: (!user.active).then_some(Link::User),
+                reasons: Vec::new(),
+            },
         })
         .collect()
 }
@@ -157,10 +223,15 @@ async fn authorize(
         .collect::<Result<Vec<_>, _>>()?;
     let org = auth.org_id.to_string();
     let ids: Vec<&str> = checks.iter().map(|c| c.user_id.as_str()).collect();
-    let answers = match decisions::from_memory(&state.decisions, &org, &ids) {
+    let needs_storage = checks
+        .iter()
+        .zip(&permissions)
+        .any(|(c, p)| c.app_id.is_some() || p.is_none());
+    let mut answers = match decisions::from_memory(&state.decisions, &org, &ids) {
         // The hot path: the view is fresh and knows every user asked about.
         Some((view, users)) => answer(&view, &checks, &permissions, &users),
         None => {
+            let checks = checks.clone();
             let cache = state.decisions.clone();
             state
                 .with_conn(move |c| -> Result<Vec<Answer>, ApiError> {
@@ -183,6 +254,15 @@ async fn authorize(
                 .await?
         }
     };
+    if needs_storage {
+        // App and org-level answers read the app's state and the org's app settings.
+        let org_id = auth.org_id.clone();
+        answers = state
+            .with_conn(move |c| {
+                complete_app_answers(c, &org_id, &checks, answers).map_err(ApiError::from)
+            })
+            .await?;
+    }
     let response = if batch {
         AuthorizeResponse::Batch(BatchAnswer { results: answers })
     } else {
@@ -193,4 +273,68 @@ async fn authorize(
         )
     };
     Ok(HttpResponse::Ok().json(response))
+}
+
+/// Completes the answers that need stored state: `external_automation` (the org's switch) and
+/// `use_apps` with an `app_id` (the app's state for this user, when the role allows apps at
+/// all). An app of another organization is a 404, as for any object across tenants.
+fn complete_app_answers(
+    conn: &mut crate::db::DbConnection,
+    org_id: &crate::ids::OrgId,
+    checks: &[Check],
+    mut answers: Vec<Answer>,
+) -> Result<Vec<Answer>, GovernanceError> {
+    let settings = apps::settings::load(conn, org_id.as_str())?;
+    for (check, answer) in checks.iter().zip(answers.iter_mut()) {
+        if check.permission == EXTERNAL_AUTOMATION {
+            let on = settings.external_automation;
+            let detail = if on {
+                "rules may be triggered by web requests from external services"
+            } else {
+                "this organization disallows rules triggered by web requests from external services"
+            };
+            answer.reasons = vec![AnswerReason {
+                link: Link::OrgSetting,
+                name: Some(EXTERNAL_AUTOMATION.to_string()),
+                allows: on,
+                code: None,
+                detail: detail.to_string(),
+            }];
+            if !on && answer.allowed {
+                answer.allowed = false;
+                answer.denied_by = Some(Link::OrgSetting);
+            }
+            continue;
+        }
+        let Some(app_id) = &check.app_id else {
+            continue;
+        };
+        let app = apps::registry::find(conn, org_id.as_str(), app_id)?;
+        if !answer.allowed {
+            continue;
+        }
+        let denial = apps::decide::app_denial(conn, org_id, &check.user_id, &app)?;
+        answer.reasons.push(match denial {
+            None => AnswerReason {
+                link: Link::App,
+                name: Some(app.id.clone()),
+                allows: true,
+                code: None,
+                detail: "the organization allows this app".to_string(),
+            },
+            Some(d) => AnswerReason {
+                link: Link::App,
+                // Another organization's block never names anything of that organization.
+                name: (d != AppDenial::BlockedElsewhere).then(|| app.id.clone()),
+                allows: false,
+                code: Some(d),
+                detail: d.detail().to_string(),
+            },
+        });
+        if denial.is_some() {
+            answer.allowed = false;
+            answer.denied_by = Some(Link::App);
+        }
+    }
+    Ok(answers)
 }

@@ -3,6 +3,8 @@
 //! The OpenAPI document served at `/api/v1/openapi.json` is generated from the handlers'
 //! `#[utoipa::path]` annotations (see `openapi`); the routes come from one table (`routes`).
 
+mod app_requests;
+mod apps;
 mod authorize;
 mod connections;
 mod invites;
@@ -50,6 +52,7 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(invites::configure)
         .add(notifications::configure)
         .add(org::configure)
+        .add(apps::configure)
         .add(authorize::configure);
 }
 
