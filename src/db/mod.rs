@@ -14,6 +14,8 @@ pub mod reusable;
 pub mod role_mappings;
 pub mod roles;
 pub mod schema;
+pub mod service_accounts;
+pub mod token_policies;
 pub mod tokens;
 pub mod union_page;
 pub mod user_roles;

@@ -5,3 +5,4 @@
 
 pub mod mapping;
 pub mod roles;
+pub mod tokens;

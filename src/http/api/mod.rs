@@ -8,6 +8,8 @@ mod org;
 pub mod problem;
 mod role_mapping;
 mod roles;
+mod service_accounts;
+mod tokens;
 mod users;
 
 use actix_web::{web, HttpResponse};
@@ -30,7 +32,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .configure(users::configure)
         .configure(invites::configure)
         .configure(org::configure)
-        .configure(authorize::configure);
+        .configure(authorize::configure)
+        .configure(tokens::configure)
+        .configure(service_accounts::configure);
 }
 
 async fn me(caller: AdminCaller) -> HttpResponse {
