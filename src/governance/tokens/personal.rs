@@ -68,8 +68,9 @@ pub fn create(
         if let Some(days) = new.expires_in_days {
             expires_at = expires_at.min(now + Duration::days(i64::from(days.max(1))));
         }
-        let issued = tokens::issue(
+        issue_audited(
             conn,
+            &auth.actor(),
             &TokenRequest {
                 org_id: &auth.org_id,
                 kind: TokenKind::Personal,
@@ -78,24 +79,41 @@ pub fn create(
                 created_by: Some(auth.user_id.as_str()),
                 expires_at: Some(expires_at),
             },
-        )?;
-        audit::record(
-            conn,
-            AuditEvent {
-                org_id: &auth.org_id,
-                actor: &auth.actor(),
-                action: "token.created",
-                target_kind: "token",
-                target_id: issued.id.as_str(),
-                details: json!({ "kind": "personal", "name": name, "expires_at": expires_at }),
-            },
-        )?;
-        Ok(CreatedToken {
-            id: issued.id.to_string(),
-            name: name.clone(),
-            token: issued.plaintext,
-            expires_at,
-        })
+        )
+    })
+}
+
+/// Issues a token with an expiry and records `token.created`, in the caller's transaction.
+pub(crate) fn issue_audited(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    req: &TokenRequest<'_>,
+) -> Result<CreatedToken, GovernanceError> {
+    let issued = tokens::issue(conn, req)?;
+    let expires_at = req
+        .expires_at
+        .ok_or_else(|| GovernanceError::Invalid("a governed token needs an expiry".into()))?;
+    audit::record(
+        conn,
+        AuditEvent {
+            org_id: req.org_id,
+            actor,
+            action: "token.created",
+            target_kind: "token",
+            target_id: issued.id.as_str(),
+            details: json!({
+                "kind": req.kind.as_str(),
+                "subject": req.subject_id,
+                "name": req.name,
+                "expires_at": expires_at,
+            }),
+        },
+    )?;
+    Ok(CreatedToken {
+        id: issued.id.to_string(),
+        name: req.name.to_owned(),
+        token: issued.plaintext,
+        expires_at,
     })
 }
 
@@ -174,6 +192,19 @@ pub(crate) fn revoke_row(
     if !store::revoke_in_org(conn, org.as_str(), &row.id, crate::clock::now())? {
         return Ok(false);
     }
+    record_revocation(conn, org, actor, row, reason, notify)?;
+    Ok(true)
+}
+
+/// The audit event and, if `notify`, the owner's `token.revoked` notice of a revoked token.
+fn record_revocation(
+    conn: &mut DbConnection,
+    org: &OrgId,
+    actor: &Actor,
+    row: &TokenRow,
+    reason: &str,
+    notify: bool,
+) -> diesel::QueryResult<()> {
     audit::record(
         conn,
         AuditEvent {
@@ -197,7 +228,7 @@ pub(crate) fn revoke_row(
             },
         )?;
     }
-    Ok(true)
+    Ok(())
 }
 
 /// Reference: "Turning off PATs will cause all existing personal access tokens belonging to
@@ -216,26 +247,13 @@ pub fn revoke_all_for_switch(
         crate::clock::now(),
     )?;
     for row in &rows {
-        audit::record(
+        record_revocation(
             conn,
-            AuditEvent {
-                org_id: org,
-                actor,
-                action: "token.revoked",
-                target_kind: "token",
-                target_id: &row.id,
-                details: json!({ "kind": row.kind, "owner": row.subject_id, "reason": "personal_access_tokens turned off" }),
-            },
-        )?;
-        outbox::enqueue(
-            conn,
-            &Notification {
-                org_id: org,
-                topic: TOKEN_REVOKED,
-                recipients: super::owner_recipients(row),
-                data: json!({ "token_id": row.id, "name": row.name, "reason": "personal_access_tokens turned off" }),
-                dedupe_key: Some(format!("{TOKEN_REVOKED}:{}", row.id)),
-            },
+            org,
+            actor,
+            row,
+            "personal_access_tokens turned off",
+            true,
         )?;
     }
     Ok(rows.len())

@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::personal::{revoke_row, valid_name, CreatedToken};
+use super::personal::{issue_audited, revoke_row, valid_name, CreatedToken};
 use super::{policy, views, TokenView};
 use crate::audit::{self, AuditEvent};
 use crate::db::service_accounts::{self as store, ServiceAccountRow};
@@ -17,7 +17,7 @@ use crate::db::{roles as role_store, transaction, DbConnection};
 use crate::governance::roles::GovernanceError;
 use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageServiceAccounts};
-use crate::tokens::{self, TokenKind, TokenRequest};
+use crate::tokens::{TokenKind, TokenRequest};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -153,8 +153,9 @@ pub fn create_token(
         found(conn, org, account_id)?;
         let now = crate::clock::now();
         let expires_at = policy::expiry_for_new(conn, org, TokenKind::ServiceAccount, now)?;
-        let issued = tokens::issue(
+        issue_audited(
             conn,
+            &auth.actor(),
             &TokenRequest {
                 org_id: &auth.org_id,
                 kind: TokenKind::ServiceAccount,
@@ -163,24 +164,7 @@ pub fn create_token(
                 created_by: Some(auth.user_id.as_str()),
                 expires_at: Some(expires_at),
             },
-        )?;
-        audit::record(
-            conn,
-            AuditEvent {
-                org_id: &auth.org_id,
-                actor: &auth.actor(),
-                action: "token.created",
-                target_kind: "token",
-                target_id: issued.id.as_str(),
-                details: json!({ "kind": "service_account", "account": account_id, "name": name }),
-            },
-        )?;
-        Ok(CreatedToken {
-            id: issued.id.to_string(),
-            name: name.clone(),
-            token: issued.plaintext,
-            expires_at,
-        })
+        )
     })
 }
 
