@@ -41,6 +41,16 @@ async fn service_account(app: &TestApp, token: &str, role: &str) -> (String, Str
     (id, t)
 }
 
+/// The IdP deactivates a user over SCIM.
+async fn deactivate(app: &TestApp, user: &str) {
+    app.patch_ops(
+        &format!("/Users/{user}"),
+        json!([{ "op": "replace", "path": "active", "value": false }]),
+    )
+    .await
+    .expect(200);
+}
+
 #[actix_web::test]
 async fn turning_personal_tokens_off_revokes_them_all_and_turning_on_revives_none() {
     let app = spawn_app().await;
@@ -168,12 +178,7 @@ async fn a_user_deactivated_or_deleted_over_scim_is_refused_on_the_next_request(
     for t in [&ta, &tb, &ta, &tb] {
         api(&app, t, Method::GET, "/me", None).await.expect(200);
     }
-    app.patch_ops(
-        &format!("/Users/{a}"),
-        json!([{ "op": "replace", "path": "active", "value": false }]),
-    )
-    .await
-    .expect(200);
+    deactivate(&app, &a).await;
     api(&app, &ta, Method::GET, "/me", None).await.expect(401);
     assert_eq!(app.delete(&format!("/Users/{b}")).await.status(), 204);
     api(&app, &tb, Method::GET, "/me", None).await.expect(401);
@@ -187,12 +192,7 @@ async fn the_at_risk_report_names_deactivated_expiring_and_restricted_owners() {
     let (_fine, _) = user_with_role(&app, "fine@example.com", "member").await;
     let guest = id_of(&app.create_user("g@elsewhere.org").await);
     token_for(&app, &guest);
-    app.patch_ops(
-        &format!("/Users/{left}"),
-        json!([{ "op": "replace", "path": "active", "value": false }]),
-    )
-    .await
-    .expect(200);
+    deactivate(&app, &left).await;
     {
         let factory = ConnectionFactory::new(&app.database.url).unwrap();
         let mut conn = factory.open().unwrap();
@@ -286,12 +286,7 @@ async fn service_accounts_act_with_their_role_and_outlive_their_creator() {
         "read_audit_trail",
     );
     // The creator leaves (deactivated by the IdP): the account and its token keep working.
-    app.patch_ops(
-        &format!("/Users/{creator}"),
-        json!([{ "op": "replace", "path": "active", "value": false }]),
-    )
-    .await
-    .expect(200);
+    deactivate(&app, &creator).await;
     api(&app, &bot, Method::GET, "/audit-events?limit=1", None)
         .await
         .expect(200);
