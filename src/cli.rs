@@ -1,4 +1,4 @@
-//! The command line of the one binary: `serve` (default), `migrate` and `bootstrap`.
+//! The command line of the one binary: `serve` (default), `migrate`, `bootstrap` and `openapi`.
 
 use std::path::PathBuf;
 
@@ -39,4 +39,6 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the admin API's OpenAPI document (what `docs/openapi.json` holds) and exit.
+    Openapi,
 }

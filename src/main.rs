@@ -11,6 +11,11 @@ use gatehouse::{db, telemetry};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        // Needs no configuration or database: the document is generated from the code.
+        print!("{}", gatehouse::http::api::openapi::document_json());
+        return ExitCode::SUCCESS;
+    }
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
         Err(e) => return fail(&e),
@@ -18,6 +23,8 @@ fn main() -> ExitCode {
     telemetry::init(&settings.log);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
+        // Answered above, before the configuration is read.
+        Command::Openapi => Ok(()),
         Command::Migrate => db::migrate(&settings.database.url).map(|applied| {
             println!("applied {} migration(s)", applied.len());
         }),

@@ -122,10 +122,12 @@ pub fn record_all(conn: &mut DbConnection, events: &[AuditEvent<'_>]) -> QueryRe
 }
 
 /// A stored audit event, as the admin API lists it.
-#[derive(Debug, Clone, Queryable, serde::Serialize)]
+#[derive(Debug, Clone, Queryable, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredAuditEvent {
     pub id: String,
     pub org_id: String,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = String)]
     pub occurred_at: NaiveDateTime,
     pub actor_kind: String,
     pub actor_id: String,

@@ -180,9 +180,11 @@ pub fn write_roles(
     const CHUNK: usize = 100;
     for chunk in users.chunks(CHUNK) {
         let versions = vec!["(users.id = ? AND users.version = ?)"; chunk.len()].join(" OR ");
+        // `+org_id`: look the ids up by primary key (see `users::touch_users`); with a plain
+        // `org_id = ?` SQLite walks an (org_id, …) index over the whole organization per chunk.
         let sql = format!(
             "UPDATE users SET role = ?, role_source = ?, version = version + 1, updated_at = ? \
-             WHERE users.org_id = ? AND ({versions})"
+             WHERE +users.org_id = ? AND ({versions})"
         );
         let mut query = diesel::sql_query(sql)
             .into_boxed()

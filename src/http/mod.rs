@@ -100,5 +100,5 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/healthz").route(web::get().to(health::healthz)))
         .service(web::resource("/readyz").route(web::get().to(health::readyz)))
         .service(web::scope("/scim/v2").configure(scim::configure))
-        .service(web::scope("/api/v1").configure(api::configure));
+        .service(web::scope(api::API_BASE).configure(api::configure));
 }

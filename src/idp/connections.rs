@@ -13,6 +13,7 @@ mod validate;
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::jwks_url::JwksNetworkPolicy;
 use crate::audit::{self, Actor, AuditEvent};
@@ -24,7 +25,7 @@ use crate::rbac::{Authorized, ManageConnections, ReadConnections};
 use crate::tokens::{self, IssuedToken, TokenKind, TokenRequest};
 
 /// A connection as the admin API shows it (never a secret or a key).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ConnectionView {
     pub id: String,
     pub name: String,
@@ -40,6 +41,8 @@ pub struct ConnectionView {
     pub disabled: bool,
     /// Whether the connection may take over users it did not create (see `directory::stewardship`).
     pub takeover_unmanaged_users: bool,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
     /// This connection's own SCIM base URL, where its JWTs (and its secrets) are accepted.
     pub scim_base_url: String,
@@ -78,13 +81,21 @@ impl From<ConnectionRow> for ConnectionView {
 }
 
 /// A connection secret's metadata.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SecretView {
     pub id: String,
     pub name: String,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = Option<String>)]
     pub expires_at: Option<NaiveDateTime>,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = Option<String>)]
     pub last_used_at: Option<NaiveDateTime>,
+    /// UTC without an offset, microsecond precision (e.g. `2026-01-31T12:00:00.123456`).
+    #[schema(value_type = Option<String>)]
     pub revoked_at: Option<NaiveDateTime>,
 }
 
@@ -102,7 +113,7 @@ impl From<TokenRow> for SecretView {
 }
 
 /// A new connection.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewConnectionSpec {
     pub name: String,
@@ -116,7 +127,7 @@ fn generic() -> String {
 }
 
 /// Changes to a connection; absent fields stay as they are, `null` clears an optional one.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectionUpdate {
     pub name: Option<String>,

@@ -16,6 +16,7 @@ mod idp_jwt;
 mod idp_replays;
 mod logging;
 mod metrics;
+mod openapi;
 mod role_mapping;
 mod roles_catalogue;
 mod roles_decisions;

@@ -137,7 +137,11 @@ async fn rules_are_validated_when_saved_and_name_the_rule_and_position() {
     )
     .await;
     assert_problem(&reply, 422, "rules[1].filter");
-    assert!(reply.body["detail"].as_str().unwrap().contains("offset"), "{}", reply.text);
+    assert!(
+        reply.body["detail"].as_str().unwrap().contains("offset"),
+        "{}",
+        reply.text
+    );
     let reply = root(
         &app,
         Method::PUT,

@@ -266,8 +266,16 @@ pub fn write(
     Ok(moved)
 }
 
+/// How many users move from one role to another.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct RoleChangeCount {
+    pub from: String,
+    pub to: String,
+    pub users: usize,
+}
+
 /// How many users move from which role to which, for previews and the apply's own audit event.
-pub fn summarize(evaluated: &[Evaluated]) -> Vec<serde_json::Value> {
+pub fn summarize(evaluated: &[Evaluated]) -> Vec<RoleChangeCount> {
     let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
     for e in evaluated.iter().filter(|e| e.moves()) {
         *counts
@@ -277,6 +285,10 @@ pub fn summarize(evaluated: &[Evaluated]) -> Vec<serde_json::Value> {
     let mut rows: Vec<_> = counts.into_iter().collect();
     rows.sort();
     rows.into_iter()
-        .map(|((from, to), users)| json!({ "from": from, "to": to, "users": users }))
+        .map(|((from, to), users)| RoleChangeCount {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            users,
+        })
         .collect()
 }

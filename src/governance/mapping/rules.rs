@@ -17,12 +17,13 @@ use crate::scim::filter::{parse_filter, AttrPath, Filter};
 pub const MAX_RULES: usize = 200;
 
 /// One rule as the admin API reads and writes it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleMappingRule {
     /// A SCIM filter over the user (RFC 7644 §3.4.2.2), e.g.
     /// `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "Finance"`.
     pub filter: String,
+    /// The role a matching user gets (a standard role's id or a custom role's UUID).
     pub role_id: String,
 }
 

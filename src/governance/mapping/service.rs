@@ -8,8 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
-use super::remap::{self, Cause, Evaluated};
+use super::remap::{self, Cause, Evaluated, RoleChangeCount};
 use super::rules::{self, RoleMappingRule, RuleSet};
 use super::source_of;
 use crate::audit::{self, AuditEvent};
@@ -19,7 +20,7 @@ use crate::governance::roles::GovernanceError;
 use crate::rbac::{Authorized, ManageConnections, ReadConnections};
 
 /// A connection's mapping as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MappingView {
     pub connection_id: String,
     /// Whether the connection decides the roles of the users it manages.
@@ -28,14 +29,14 @@ pub struct MappingView {
 }
 
 /// The body of a preview or an apply.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MappingRequest {
     pub rules: Vec<RoleMappingRule>,
 }
 
 /// One user who would move (preview) or moved (apply).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoleMove {
     pub user_id: String,
     pub user_name: String,
@@ -62,23 +63,23 @@ impl From<&Evaluated> for RoleMove {
 }
 
 /// What a preview reports: totals, counts per change, and one page of the moves (by user id).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Preview {
     pub users_evaluated: usize,
     pub users_moving: usize,
-    pub changes: Vec<serde_json::Value>,
+    pub changes: Vec<RoleChangeCount>,
     pub offset: usize,
     pub limit: usize,
     pub moves: Vec<RoleMove>,
 }
 
 /// What an apply did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Applied {
     pub mapping: MappingView,
     pub users_evaluated: usize,
     pub users_moved: usize,
-    pub changes: Vec<serde_json::Value>,
+    pub changes: Vec<RoleChangeCount>,
 }
 
 pub fn get(

@@ -7,6 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::catalogue::{BaseRole, Licence};
 use super::settings::is_internal;
@@ -18,7 +19,7 @@ use crate::db::{transaction, DbConnection};
 use crate::rbac::{AssignRoles, Authorized, ViewMembers};
 
 /// A user as the admin API shows them.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserView {
     pub id: String,
     pub user_name: String,
@@ -56,7 +57,7 @@ impl From<UserGovernanceRow> for UserView {
 }
 
 /// One page of users.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UserPage {
     pub users: Vec<UserView>,
     pub total: i64,
@@ -108,7 +109,7 @@ fn find(
 }
 
 /// The body of `PUT /users/{id}/role`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleAssignment {
     pub role_id: String,
@@ -224,7 +225,7 @@ fn keep_a_super_admin(
 }
 
 /// The body of `PUT /users/{id}/licence`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LicenceAssignment {
     pub licence: Licence,

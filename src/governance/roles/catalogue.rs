@@ -3,10 +3,13 @@
 //! reference 002, "AI permissions" and "Organization settings"). Pure data: no storage, no HTTP.
 
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// One permission. The discriminant is the bit in a [`PermissionSet`]; the wire name
 /// (`snake_case`) is what is stored and sent, so reordering variants never changes stored data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 #[repr(u8)]
 pub enum Permission {
@@ -47,7 +50,9 @@ pub enum Permission {
 }
 
 /// Which standard role a role is, or is based on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BaseRole {
     Guest,
@@ -95,7 +100,7 @@ impl BaseRole {
 
 /// A user's licence, independent of their role (002 "How does a user's license interact with
 /// their role?"): an action needs both.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Licence {
     Full,

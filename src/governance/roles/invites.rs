@@ -77,7 +77,7 @@ pub struct Inviter<'a> {
 }
 
 /// The body of `POST /invites`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewInvite {
     pub email: String,
@@ -85,7 +85,7 @@ pub struct NewInvite {
 }
 
 /// The body of `PUT /invites/{id}/role`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRole {
     pub role_id: String,
@@ -198,7 +198,7 @@ pub fn create(
 }
 
 /// One page of invites.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InvitePage {
     pub invites: Vec<InviteView>,
     pub total: i64,

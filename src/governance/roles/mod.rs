@@ -18,11 +18,13 @@ mod proptests;
 pub use catalogue::{BaseRole, Licence, OrgSwitch, Permission, PermissionSet};
 pub use view::DecisionCache;
 
+use utoipa::ToSchema;
+
 use crate::db::{DbError, RetryClassify};
 
 /// A role of an organization: a standard role's fixed id (`super_admin`, `admin`, `member`,
 /// `guest`, the values `users.role` held before roles existed) or a custom role's UUID.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, ToSchema)]
 pub struct RoleId(pub String);
 
 impl RoleId {

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::catalogue::{BaseRole, Licence, OrgSwitch, PermissionSet};
 use super::RoleId;
@@ -19,7 +20,7 @@ pub struct RoleModel {
 }
 
 /// The org-wide settings (002 "Organization settings", the AI switch, role defaults).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct OrgSettings {
     pub guest_invites: bool,
     pub restrict_guest_invites_to_trusted_domains: bool,

@@ -19,12 +19,13 @@
 //! for the user, which is when they may invite guests and the org or their role restricts.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::catalogue::{BaseRole, Licence, OrgSwitch, Permission};
 use super::model::{OrgModel, UserModel};
 
 /// Which link of the chain a reason is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Link {
     User,
@@ -37,7 +38,7 @@ pub enum Link {
 }
 
 /// One link of a decision's reason chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Reason {
     pub link: Link,
     /// What the link names: a setting, a role id, a licence, a permission.
@@ -48,7 +49,7 @@ pub struct Reason {
 }
 
 /// A decision with its reasons; on a deny, `denied_by` names the link that denied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Decision {
     pub permission: Permission,
     pub allowed: bool,

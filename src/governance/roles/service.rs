@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::catalogue::{BaseRole, OrgSwitch, Permission, PermissionSet};
 use super::invite_defaults;
@@ -27,7 +28,7 @@ use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageRoles, ViewMembers};
 
 /// A role as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RoleView {
     pub id: RoleId,
     pub name: String,
@@ -74,7 +75,7 @@ fn view_of(row: &RoleRow, holders: i64) -> Option<RoleView> {
 }
 
 /// A new custom role.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewRole {
     pub name: String,
@@ -89,7 +90,7 @@ pub struct NewRole {
 }
 
 /// An edit of a role: any of name, description and permissions (by wire name).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RoleEdit {
     pub name: Option<String>,

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::catalogue::BaseRole;
 use super::model::OrgSettings;
@@ -21,7 +22,7 @@ use crate::governance::mapping::remap;
 use crate::rbac::{Authorized, ManageOrgSettings, ViewMembers};
 
 /// A change to the org settings; absent fields keep their value.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsPatch {
     pub guest_invites: Option<bool>,
@@ -39,7 +40,7 @@ pub struct SettingsPatch {
 }
 
 /// The settings with the governance version they were read at.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SettingsView {
     #[serde(flatten)]
     pub settings: OrgSettings,
@@ -217,7 +218,7 @@ pub fn list_domains(
 }
 
 /// What a domain change did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DomainChange {
     pub domain: String,
     pub users_moved: usize,

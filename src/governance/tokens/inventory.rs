@@ -17,7 +17,7 @@ use crate::rbac::{Authorized, ManageTokens};
 use crate::tokens::TokenKind;
 
 /// One credential of the inventory; never a secret.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Credential {
     pub id: String,
     pub kind: String,
@@ -26,8 +26,11 @@ pub struct Credential {
     pub owner_kind: &'static str,
     pub owner_id: String,
     pub owner_name: Option<String>,
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
+    #[schema(value_type = Option<String>)]
     pub last_used_at: Option<NaiveDateTime>,
+    #[schema(value_type = Option<String>)]
     pub expires_at: Option<NaiveDateTime>,
 }
 
@@ -78,7 +81,7 @@ pub fn credentials(
 }
 
 /// A token at risk and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AtRisk {
     #[serde(flatten)]
     pub token: TokenView,

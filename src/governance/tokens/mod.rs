@@ -36,7 +36,7 @@ pub(crate) fn owner_recipients(row: &TokenRow) -> Vec<String> {
 }
 
 /// A token as admins see it: never its secret or hash.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub id: String,
     pub name: String,
@@ -44,9 +44,13 @@ pub struct TokenView {
     pub owner_id: String,
     /// The owner's userName (personal tokens), when the owner still exists.
     pub owner_user_name: Option<String>,
+    #[schema(value_type = String)]
     pub created_at: NaiveDateTime,
+    #[schema(value_type = Option<String>)]
     pub last_used_at: Option<NaiveDateTime>,
+    #[schema(value_type = Option<String>)]
     pub expires_at: Option<NaiveDateTime>,
+    #[schema(value_type = Option<String>)]
     pub revoked_at: Option<NaiveDateTime>,
 }
 

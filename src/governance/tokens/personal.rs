@@ -19,7 +19,7 @@ use crate::rbac::{authorize, Authorized, ManageTokens, Principal, UsePersonalTok
 use crate::tokens::{self, TokenKind, TokenRequest};
 
 /// `POST /tokens`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewPersonalToken {
     pub name: String,
@@ -28,11 +28,12 @@ pub struct NewPersonalToken {
 }
 
 /// A token just created: `token` is shown this once.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CreatedToken {
     pub id: String,
     pub name: String,
     pub token: String,
+    #[schema(value_type = String)]
     pub expires_at: NaiveDateTime,
 }
 
@@ -118,11 +119,17 @@ pub(crate) fn issue_audited(
 }
 
 /// `GET /tokens` filters.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only the tokens of this user (id).
     pub owner: Option<String>,
+    /// Only tokens last used before this time (`YYYY-MM-DDTHH:MM:SS`, UTC).
+    #[param(value_type = Option<String>)]
     pub last_used_before: Option<NaiveDateTime>,
+    /// Only tokens last used after this time (`YYYY-MM-DDTHH:MM:SS`, UTC).
+    #[param(value_type = Option<String>)]
     pub last_used_after: Option<NaiveDateTime>,
 }
 
@@ -260,7 +267,7 @@ pub fn revoke_all_for_switch(
 }
 
 /// `POST /tokens/introspect` answer; an inactive token says only `active: false`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Introspection {
     pub active: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -270,6 +277,7 @@ pub struct Introspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scopes: Option<Vec<Permission>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
     pub expires_at: Option<NaiveDateTime>,
 }
 

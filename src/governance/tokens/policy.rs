@@ -34,16 +34,17 @@ pub const WARNING_DAYS: i64 = 7;
 pub const GOVERNED: [TokenKind; 2] = [TokenKind::Personal, TokenKind::ServiceAccount];
 
 /// One kind's policy as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KindPolicy {
     /// 30, 60 or 90; `null` is the default.
     pub days: Option<i32>,
     /// The lifetime new tokens get, in days.
     pub effective_days: i64,
+    #[schema(value_type = Option<String>)]
     pub set_at: Option<NaiveDateTime>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenPolicy {
     pub personal: KindPolicy,
     pub service_account: KindPolicy,
@@ -51,13 +52,36 @@ pub struct TokenPolicy {
 
 /// `PUT /tokens/policy`: absent kinds keep their policy; `"default"` (or `null`) restores ten
 /// years; a number must be 30, 60 or 90.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyChange {
+    /// 30, 60 or 90 days, or `"default"` / `null` for ten years.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = period_schema)]
     pub personal: Option<serde_json::Value>,
+    /// 30, 60 or 90 days, or `"default"` / `null` for ten years.
     #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = period_schema)]
     pub service_account: Option<serde_json::Value>,
+}
+
+/// The documented shape of a period in [`PolicyChange`]: 30, 60 or 90, `"default"`, or `null`.
+fn period_schema() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+    let one_of = OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .enum_values(Some([30, 60, 90])),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .enum_values(Some(["default"])),
+        )
+        .item(ObjectBuilder::new().schema_type(Type::Null))
+        .build();
+    Schema::OneOf(one_of)
 }
 
 /// Distinguishes a present `null` (Some(Null)) from an absent field (None).

@@ -19,7 +19,7 @@ use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageServiceAccounts};
 use crate::tokens::{TokenKind, TokenRequest};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewServiceAccount {
     pub name: String,
@@ -27,18 +27,19 @@ pub struct NewServiceAccount {
     pub role_id: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccountToken {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     pub id: String,
     pub name: String,
     pub role_id: String,
     pub created_by: Option<String>,
+    #[schema(value_type = String)]
     pub created_at: chrono::NaiveDateTime,
 }
 

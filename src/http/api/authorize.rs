@@ -7,12 +7,15 @@
 //! refused with 422 until then, so no caller comes to rely on them being ignored.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
+use super::routes::ApiRoutes;
 use crate::governance::roles::model::UserModel;
+use crate::governance::roles::reference::{Link, Reason};
 use crate::governance::roles::view::OrgView;
 use crate::governance::roles::{decisions, GovernanceError, Permission};
 use crate::http::{AdminCaller, AppState};
@@ -20,24 +23,57 @@ use crate::rbac::ViewMembers;
 
 const MAX_CHECKS: usize = 100;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/authorize", web::post().to(authorize));
+pub fn configure(r: &mut ApiRoutes) {
+    r.post("/authorize", authorize);
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// One question: may this user do this?
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = AuthorizeCheck)]
 struct Check {
     user_id: String,
+    /// A permission of the catalogue, by wire name.
     permission: String,
+    /// Reserved: refused with 422 until object-level decisions exist.
     project_id: Option<Value>,
+    /// Reserved: refused with 422 until app decisions exist.
     app_id: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One check, or a batch of 1 to 100.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
+#[schema(as = AuthorizeRequest)]
 enum Request {
     Batch { checks: Vec<Check> },
     One(Check),
+}
+
+/// The answer to one check, with the reason chain; on a deny `denied_by` names the link.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeAnswer)]
+struct Answer {
+    user_id: String,
+    permission: Permission,
+    allowed: bool,
+    denied_by: Option<Link>,
+    reasons: Vec<Reason>,
+}
+
+/// The answers to a batch, in the order of its checks.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AuthorizeBatchAnswer)]
+struct BatchAnswer {
+    results: Vec<Answer>,
+}
+
+/// One answer for one check, `{"results": [...]}` for a batch.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+enum AuthorizeResponse {
+    Batch(BatchAnswer),
+    One(Answer),
 }
 
 fn validate(check: &Check, at: Option<usize>) -> Result<Permission, GovernanceError> {
@@ -61,24 +97,41 @@ fn answer(
     checks: &[Check],
     permissions: &[Permission],
     users: &[UserModel],
-) -> Vec<Value> {
+) -> Vec<Answer> {
     checks
         .iter()
         .zip(permissions)
         .zip(users)
         .map(|((check, permission), user)| {
             let d = decisions::decide(view, user, *permission);
-            json!({
-                "user_id": check.user_id,
-                "permission": permission,
-                "allowed": d.allowed,
-                "denied_by": d.denied_by,
-                "reasons": d.reasons,
-            })
+            Answer {
+                user_id: check.user_id.clone(),
+                permission: *permission,
+                allowed: d.allowed,
+                denied_by: d.denied_by,
+                reasons: d.reasons,
+            }
         })
         .collect()
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/authorize",
+    tag = "decisions",
+    operation_id = "authorize",
+    summary = "May this user do this? One check, or a batch of up to 100",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    request_body = Request,
+    responses(
+        (status = 200, description = "The answer, or the answers of a batch", body = AuthorizeResponse),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn authorize(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -110,7 +163,7 @@ async fn authorize(
         None => {
             let cache = state.decisions.clone();
             state
-                .with_conn(move |c| -> Result<Vec<Value>, ApiError> {
+                .with_conn(move |c| -> Result<Vec<Answer>, ApiError> {
                     let view = decisions::view(c, &cache, &org)?;
                     let users = checks
                         .iter()
@@ -130,9 +183,14 @@ async fn authorize(
                 .await?
         }
     };
-    Ok(HttpResponse::Ok().json(if batch {
-        json!({ "results": answers })
+    let response = if batch {
+        AuthorizeResponse::Batch(BatchAnswer { results: answers })
     } else {
-        answers.into_iter().next().unwrap_or(Value::Null)
-    }))
+        // A single check always has its one answer.
+        let one = answers.into_iter().next();
+        AuthorizeResponse::One(
+            one.ok_or_else(|| ApiError::internal("a single check gave no answer"))?,
+        )
+    };
+    Ok(HttpResponse::Ok().json(response))
 }

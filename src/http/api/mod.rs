@@ -1,55 +1,117 @@
 //! The admin and governance API (`/api/v1`): JSON in and out, errors as problem+json, every
 //! call authenticated with a personal access token and checked for the caller's privilege.
+//! The OpenAPI document served at `/api/v1/openapi.json` is generated from the handlers'
+//! `#[utoipa::path]` annotations (see `openapi`); the routes come from one table (`routes`).
 
 mod authorize;
 mod connections;
 mod invites;
+pub mod openapi;
 mod org;
 pub mod problem;
 mod role_mapping;
 mod roles;
+pub mod routes;
 mod service_accounts;
 mod tokens;
 mod users;
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use super::{AdminCaller, AppState};
-use crate::audit;
+use crate::audit::{self, StoredAuditEvent};
 use crate::db::DbError;
 use crate::rbac::ReadAudit;
-use problem::ApiError;
+use problem::{ApiError, ProblemResponse};
+use routes::ApiRoutes;
 
+pub use routes::API_BASE;
+
+/// Mounts every `/api/v1` route (under a scope at [`API_BASE`]).
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me", web::get().to(me))
-        .route("/audit-events", web::get().to(audit_events))
-        .route("/openapi.json", web::get().to(openapi))
-        .configure(connections::configure)
-        .configure(role_mapping::configure)
-        .configure(roles::configure)
-        .configure(users::configure)
-        .configure(invites::configure)
-        .configure(org::configure)
-        .configure(authorize::configure)
-        .configure(tokens::configure)
-        .configure(service_accounts::configure);
+    // A query string that does not parse is a problem+json 400 like every other client error,
+    // not actix's plain-text answer.
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::bad_request(format!("the query string does not fit: {err}")).into()
+    }));
+    routes_of_api(&mut ApiRoutes::mounting(cfg));
 }
 
+/// The route table: `configure` mounts it, `routes::registered` lists it.
+fn routes_of_api(r: &mut ApiRoutes) {
+    r.get("/me", me)
+        .get("/audit-events", audit_events)
+        .get("/openapi.json", openapi::serve)
+        .add(connections::configure)
+        .add(role_mapping::configure)
+        .add(roles::configure)
+        .add(users::configure)
+        .add(invites::configure)
+        .add(org::configure)
+        .add(authorize::configure)
+        .add(tokens::configure)
+        .add(service_accounts::configure);
+}
+
+/// The caller: who they are, in which organization, with which role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub user_id: String,
+    pub org_id: String,
+    /// The caller's role id (a standard role's name or a custom role's UUID).
+    pub role: String,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    tag = "caller",
+    operation_id = "getMe",
+    summary = "The caller: user, organization and role",
+    responses(
+        (status = 200, description = "The authenticated user", body = Me),
+        (status = 401, response = ProblemResponse),
+    )
+)]
 async fn me(caller: AdminCaller) -> HttpResponse {
-    HttpResponse::Ok().json(json!({
-        "user_id": caller.user_id,
-        "org_id": caller.org_id,
-        "role": caller.role,
-    }))
+    HttpResponse::Ok().json(Me {
+        user_id: caller.user_id.to_string(),
+        org_id: caller.org_id.to_string(),
+        role: caller.role,
+    })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AuditQuery {
+    /// How many events, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
 }
 
+/// The organization's newest audit events, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEventList {
+    pub events: Vec<StoredAuditEvent>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/audit-events",
+    tag = "audit",
+    operation_id = "listAuditEvents",
+    summary = "The organization's newest audit events, newest first",
+    description = "Requires the read_audit_trail permission (admins and super admins).",
+    params(AuditQuery),
+    responses(
+        (status = 200, description = "Audit events", body = AuditEventList),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn audit_events(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -64,11 +126,5 @@ async fn audit_events(
     let events = state
         .with_conn(move |conn| audit::recent(conn, &org_id, limit).map_err(DbError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "events": events })))
-}
-
-async fn openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(include_str!("../../../docs/openapi.json"))
+    Ok(HttpResponse::Ok().json(AuditEventList { events }))
 }

@@ -2,23 +2,43 @@
 //! the role defaults, and the verified domains that decide who is internal.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
-use crate::governance::roles::settings::{self, SettingsPatch};
+use super::routes::ApiRoutes;
+use crate::governance::roles::settings::{self, DomainChange, SettingsPatch, SettingsView};
 use crate::http::{AdminCaller, AppState};
 use crate::rbac::{ManageOrgSettings, ViewMembers};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/org/settings", web::get().to(get_settings))
-        .route("/org/settings", web::patch().to(update_settings))
-        .route("/org/domains", web::get().to(list_domains))
-        .route("/org/domains", web::post().to(add_domain))
-        .route("/org/domains/{domain}", web::delete().to(remove_domain));
+pub fn configure(r: &mut ApiRoutes) {
+    r.get("/org/settings", get_settings)
+        .patch("/org/settings", update_settings)
+        .get("/org/domains", list_domains)
+        .post("/org/domains", add_domain)
+        .delete("/org/domains/{domain}", remove_domain);
 }
 
+/// The organization's verified domains.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DomainList {
+    pub domains: Vec<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/api/v1/org/settings",
+    tag = "org",
+    operation_id = "getOrgSettings",
+    summary = "The org-wide settings that override roles, trusted domains and role defaults",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The settings", body = SettingsView),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn get_settings(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -30,6 +50,23 @@ async fn get_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/org/settings",
+    tag = "org",
+    operation_id = "updateOrgSettings",
+    summary = "Change org settings; absent fields keep their value",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing).",
+    request_body = SettingsPatch,
+    responses(
+        (status = 200, description = "The settings as changed", body = SettingsView),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn update_settings(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -48,6 +85,19 @@ async fn update_settings(
     Ok(HttpResponse::Ok().json(view))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/org/domains",
+    tag = "org",
+    operation_id = "listDomains",
+    summary = "Verified domains (users at one are internal)",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The verified domains", body = DomainList),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn list_domains(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -56,15 +106,34 @@ async fn list_domains(
     let domains = state
         .with_conn(move |c| settings::list_domains(c, &auth).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "domains": domains })))
+    Ok(HttpResponse::Ok().json(DomainList { domains }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /org/domains`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewDomain {
     domain: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/org/domains",
+    tag = "org",
+    operation_id = "addDomain",
+    summary = "Add a verified domain",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing). \
+        Users who become internal get the internal role default, audited per user.",
+    request_body = NewDomain,
+    responses(
+        (status = 201, description = "The domain and how many users moved", body = DomainChange),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn add_domain(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -80,6 +149,25 @@ async fn add_domain(
     Ok(HttpResponse::Created().json(change))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/org/domains/{domain}",
+    tag = "org",
+    operation_id = "removeDomain",
+    summary = "Remove a verified domain",
+    description = "Requires the manage_org_settings permission (a 403 names it when missing). \
+        Users who become external get the external role default (409 if no super admin would \
+        be left).",
+    params(("domain" = String, Path, description = "The verified domain")),
+    responses(
+        (status = 200, description = "The domain and how many users moved", body = DomainChange),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn remove_domain(
     caller: AdminCaller,
     state: web::Data<AppState>,

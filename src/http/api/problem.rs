@@ -2,9 +2,39 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
+use serde::Serialize;
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, Response, ResponseBuilder};
+use utoipa::{ToResponse, ToSchema};
 
 use crate::db::DbError;
+
+/// The body of every admin API error (RFC 9457 §3).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status and title say what happened (RFC 9457 §4.2.1).
+    #[serde(rename = "type")]
+    pub problem_type: &'static str,
+    pub title: &'static str,
+    pub status: u16,
+    /// What went wrong, for a person; never internals.
+    pub detail: String,
+}
+
+/// The `Problem` response component every operation refers to for its errors.
+pub struct ProblemResponse;
+
+impl<'r> ToResponse<'r> for ProblemResponse {
+    fn response() -> (&'r str, RefOr<Response>) {
+        let content = ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("Problem")))
+            .build();
+        let response = ResponseBuilder::new()
+            .description("An error (RFC 9457)")
+            .content("application/problem+json", content)
+            .build();
+        ("Problem", response.into())
+    }
+}
 
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{title}: {detail}")]
@@ -90,14 +120,12 @@ impl ResponseError for ApiError {
         if self.status == StatusCode::SERVICE_UNAVAILABLE {
             res.insert_header(("Retry-After", "5"));
         }
-        res.body(
-            json!({
-                "type": "about:blank",
-                "title": self.title,
-                "status": self.status.as_u16(),
-                "detail": self.detail,
-            })
-            .to_string(),
-        )
+        let body = Problem {
+            problem_type: "about:blank",
+            title: self.title,
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+        };
+        res.body(serde_json::to_string(&body).unwrap_or_default())
     }
 }

@@ -4,20 +4,28 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::de::DeserializeOwned;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
-use crate::governance::roles::service::{self, NewRole, RoleEdit};
+use super::problem::{ApiError, ProblemResponse};
+use super::routes::ApiRoutes;
+use crate::governance::roles::service::{self, NewRole, RoleEdit, RoleView};
 use crate::governance::roles::GovernanceError;
 use crate::http::{AdminCaller, AppState};
 use crate::rbac::{ManageRoles, ViewMembers};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/roles", web::get().to(list))
-        .route("/roles", web::post().to(create))
-        .route("/roles/{id}", web::get().to(get))
-        .route("/roles/{id}", web::patch().to(update))
-        .route("/roles/{id}", web::delete().to(delete));
+pub fn configure(r: &mut ApiRoutes) {
+    r.get("/roles", list)
+        .post("/roles", create)
+        .get("/roles/{id}", get)
+        .patch("/roles/{id}", update)
+        .delete("/roles/{id}", delete);
+}
+
+/// Every role of the organization, standard roles first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoleList {
+    pub roles: Vec<RoleView>,
 }
 
 fn problem(status: StatusCode, title: &'static str, detail: String) -> ApiError {
@@ -61,14 +69,42 @@ pub(super) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles",
+    tag = "roles",
+    operation_id = "listRoles",
+    summary = "Every role (standard first) with its permissions and holder count",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The roles", body = RoleList),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
     let roles = state
         .with_conn(move |c| service::list(c, &auth).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "roles": roles })))
+    Ok(HttpResponse::Ok().json(RoleList { roles }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/roles/{id}",
+    tag = "roles",
+    operation_id = "getRole",
+    summary = "One role",
+    description = "Requires the view_members permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The role's id")),
+    responses(
+        (status = 200, description = "The role", body = RoleView),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn get(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -82,6 +118,23 @@ async fn get(
     Ok(HttpResponse::Ok().json(role))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/roles",
+    tag = "roles",
+    operation_id = "createRole",
+    summary = "Create a custom role from a base role's current permissions",
+    description = "Requires the manage_roles permission (a 403 names it when missing).",
+    request_body = NewRole,
+    responses(
+        (status = 201, description = "The new role", body = RoleView),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn create(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -97,6 +150,27 @@ async fn create(
     Ok(HttpResponse::Created().json(role))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/roles/{id}",
+    tag = "roles",
+    operation_id = "updateRole",
+    summary = "Edit a role: name (custom roles only), description, permissions",
+    description = "Requires the manage_roles permission (a 403 names it when missing). 422 for \
+        what the catalogue forbids (naming the permission), 409 where an org setting decides \
+        (naming it).",
+    params(("id" = String, Path, description = "The role's id")),
+    request_body = RoleEdit,
+    responses(
+        (status = 200, description = "The role as edited", body = RoleView),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn update(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -114,6 +188,22 @@ async fn update(
     Ok(HttpResponse::Ok().json(role))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/roles/{id}",
+    tag = "roles",
+    operation_id = "deleteRole",
+    summary = "Delete a custom role nobody holds (409 naming how many hold it)",
+    description = "Requires the manage_roles permission (a 403 names it when missing).",
+    params(("id" = String, Path, description = "The role's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+        (status = 409, response = ProblemResponse),
+    )
+)]
 async fn delete(
     caller: AdminCaller,
     state: web::Data<AppState>,

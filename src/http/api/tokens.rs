@@ -5,31 +5,79 @@
 //! serve a revoked token from memory.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-use super::problem::ApiError;
+use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
-use crate::governance::tokens::inventory;
+use super::routes::ApiRoutes;
+use crate::governance::tokens::inventory::{self, AtRisk, Credential};
 use crate::governance::tokens::leaked::{self, MAX_REPORTED};
-use crate::governance::tokens::personal::{self, ListQuery, NewPersonalToken};
-use crate::governance::tokens::policy::{self, PolicyChange};
+use crate::governance::tokens::personal::{
+    self, CreatedToken, Introspection, ListQuery, NewPersonalToken,
+};
+use crate::governance::tokens::policy::{self, PolicyChange, TokenPolicy};
+use crate::governance::tokens::TokenView;
 use crate::http::auth_limit::{client_address, AdminAuthThrottled};
 use crate::http::{AdminCaller, AppState};
 use crate::rbac::{ManageTokenPolicy, ManageTokens, UsePersonalTokens};
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/tokens", web::post().to(create))
-        .route("/tokens", web::get().to(list))
-        .route("/tokens/policy", web::get().to(get_policy))
-        .route("/tokens/policy", web::put().to(put_policy))
-        .route("/tokens/at-risk", web::get().to(at_risk))
-        .route("/tokens/introspect", web::post().to(introspect))
-        .route("/tokens/revoke-leaked", web::post().to(revoke_leaked))
-        .route("/tokens/{id}", web::delete().to(revoke))
-        .route("/credentials", web::get().to(credentials));
+pub fn configure(r: &mut ApiRoutes) {
+    r.post("/tokens", create)
+        .get("/tokens", list)
+        .get("/tokens/policy", get_policy)
+        .put("/tokens/policy", put_policy)
+        .get("/tokens/at-risk", at_risk)
+        .post("/tokens/introspect", introspect)
+        .post("/tokens/revoke-leaked", revoke_leaked)
+        .delete("/tokens/{id}", revoke)
+        .get("/credentials", credentials);
 }
 
+/// Personal access tokens.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenList {
+    pub tokens: Vec<TokenView>,
+}
+
+/// Tokens at risk, each with its reasons.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AtRiskList {
+    pub tokens: Vec<AtRisk>,
+}
+
+/// The credential inventory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CredentialList {
+    pub credentials: Vec<Credential>,
+}
+
+/// The answer to a leak report: the same whatever was reported.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeakReportAccepted {
+    /// Always `accepted`.
+    pub status: &'static str,
+    pub detail: &'static str,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    operation_id = "createPersonalToken",
+    summary = "Create a personal access token for the caller",
+    description = "Requires the use_personal_access_tokens permission, and personal access \
+        tokens on for the organization (a 403 says which is missing). The token is shown \
+        in this answer only; its expiry is the organization's policy or sooner.",
+    request_body = NewPersonalToken,
+    responses(
+        (status = 201, description = "The token, with its secret shown once", body = CreatedToken),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn create(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -43,6 +91,21 @@ async fn create(
     Ok(HttpResponse::Created().json(created))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens",
+    tag = "tokens",
+    operation_id = "listPersonalTokens",
+    summary = "The organization's active personal access tokens, with owner and last use",
+    description = "Requires the view_members permission, which admins hold (a 403 names it when missing).",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The tokens", body = TokenList),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn list(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -53,9 +116,25 @@ async fn list(
     let all = state
         .with_conn(move |c| personal::list(c, &auth, &query).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "tokens": all })))
+    Ok(HttpResponse::Ok().json(TokenList { tokens: all }))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/tokens/{id}",
+    tag = "tokens",
+    operation_id = "revokePersonalToken",
+    summary = "Revoke a personal access token",
+    description = "The token's owner, or anyone with the view_members permission (the owner \
+        is then notified).",
+    params(("id" = String, Path, description = "The token's id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 404, response = ProblemResponse),
+    )
+)]
 async fn revoke(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -69,12 +148,31 @@ async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /tokens/introspect`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct IntrospectBody {
-    token: String,
+pub struct IntrospectBody {
+    /// The token presented to the host application.
+    pub token: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/introspect",
+    tag = "tokens",
+    operation_id = "introspectToken",
+    summary = "Whether a token is live in the caller's organization, and what it may do",
+    description = "Requires the view_members permission, which admins hold (a 403 names it when missing). An \
+        unknown, malformed, revoked or foreign token answers only `active: false`.",
+    request_body = IntrospectBody,
+    responses(
+        (status = 200, description = "The token's state", body = Introspection),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn introspect(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -91,6 +189,19 @@ async fn introspect(
     Ok(HttpResponse::Ok().json(answer))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens/policy",
+    tag = "tokens",
+    operation_id = "getTokenPolicy",
+    summary = "The expiration policy of personal and service account tokens",
+    description = "Requires the view_members permission, which admins hold (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The policy", body = TokenPolicy),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn get_policy(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -102,6 +213,23 @@ async fn get_policy(
     Ok(HttpResponse::Ok().json(p))
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/tokens/policy",
+    tag = "tokens",
+    operation_id = "putTokenPolicy",
+    summary = "Change the expiration policy (existing tokens are re-dated)",
+    description = "Requires the manage_org_settings permission, which super admins hold (a 403 names it when missing). \
+        Absent kinds keep their policy.",
+    request_body = PolicyChange,
+    responses(
+        (status = 200, description = "The policy now", body = TokenPolicy),
+        (status = 400, response = ProblemResponse),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+    )
+)]
 async fn put_policy(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -117,6 +245,19 @@ async fn put_policy(
     Ok(HttpResponse::Ok().json(p))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/tokens/at-risk",
+    tag = "tokens",
+    operation_id = "listTokensAtRisk",
+    summary = "Active tokens at risk (owner deactivated or gone, expiring, guest-restricted)",
+    description = "Requires the view_members permission, which admins hold (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The tokens at risk", body = AtRiskList),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn at_risk(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -126,9 +267,22 @@ async fn at_risk(
     let all = state
         .with_conn(move |c| inventory::at_risk(c, &cache, &auth).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "tokens": all })))
+    Ok(HttpResponse::Ok().json(AtRiskList { tokens: all }))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/credentials",
+    tag = "tokens",
+    operation_id = "listCredentials",
+    summary = "Every unrevoked credential of the organization, never a secret",
+    description = "Requires the view_members permission, which admins hold (a 403 names it when missing).",
+    responses(
+        (status = 200, description = "The inventory", body = CredentialList),
+        (status = 401, response = ProblemResponse),
+        (status = 403, response = ProblemResponse),
+    )
+)]
 async fn credentials(
     caller: AdminCaller,
     state: web::Data<AppState>,
@@ -137,15 +291,35 @@ async fn credentials(
     let all = state
         .with_conn(move |c| inventory::credentials(c, &auth).map_err(ApiError::from))
         .await?;
-    Ok(HttpResponse::Ok().json(json!({ "credentials": all })))
+    Ok(HttpResponse::Ok().json(CredentialList { credentials: all }))
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /tokens/revoke-leaked`.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct LeakReport {
-    tokens: Vec<String>,
+pub struct LeakReport {
+    /// The tokens found exposed (at most 1000).
+    pub tokens: Vec<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/tokens/revoke-leaked",
+    tag = "tokens",
+    operation_id = "revokeLeakedTokens",
+    summary = "Report leaked tokens: every valid one is revoked and its owner notified",
+    description = "No token needed. Every call spends one of the client address's failed \
+        authentications, and the answer is the same whatever was reported.",
+    security(()),
+    request_body = LeakReport,
+    responses(
+        (status = 202, description = "Accepted", body = LeakReportAccepted),
+        (status = 400, response = ProblemResponse),
+        (status = 422, response = ProblemResponse),
+        (status = 429, response = ProblemResponse),
+        (status = 503, response = ProblemResponse),
+    )
+)]
 /// No authentication. Every call spends one unit of the client address's failed-authentication
 /// budget (`auth_limit`), so the endpoint cannot be used to try tokens at speed; the answer is
 /// the same whatever was sent.
@@ -180,8 +354,8 @@ async fn revoke_leaked(
             state.scim_credentials.clear();
         }
     }
-    Ok(HttpResponse::Accepted().json(json!({
-        "status": "accepted",
-        "detail": "every valid token among those reported is revoked and its owner notified",
-    })))
+    Ok(HttpResponse::Accepted().json(LeakReportAccepted {
+        status: "accepted",
+        detail: "every valid token among those reported is revoked and its owner notified",
+    }))
 }

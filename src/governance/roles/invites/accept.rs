@@ -23,14 +23,14 @@ use crate::rbac::{Authorized, ViewMembers};
 
 /// The optional body of `POST /invites/{id}/accept`: what the invitee told the host about
 /// themselves.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Acceptance {
     pub display_name: Option<String>,
 }
 
 /// What accepting did.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub user: UserView,
     /// The invite whose role the user got, and by which rule.

@@ -15,7 +15,7 @@ use crate::db::roles::{self as role_store, RoleRow, SettingsRow};
 use crate::db::{user_roles, DbConnection};
 
 /// An invite as the admin API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct InviteView {
     pub id: String,
     pub email: String,
