@@ -121,7 +121,17 @@ impl Application {
 
     /// Serves until the server is stopped (SIGTERM and SIGINT stop it gracefully); the metrics
     /// listener runs beside it and stops with it.
+    ///
+    /// The outbox worker (`[outbox] worker`) runs beside it too, and stops after its attempt
+    /// in progress once the server has stopped.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let worker = match self.outbox_worker() {
+            Ok(worker) => worker,
+            Err(e) => {
+                tracing::error!(error = %e, "the outbox worker cannot start");
+                None
+            }
+        };
         let metrics = self.metrics.map(|(_, server)| {
             let handle = server.handle();
             actix_web::rt::spawn(server);
@@ -131,7 +141,20 @@ impl Application {
         if let Some(handle) = metrics {
             handle.stop(true).await;
         }
+        if let Some(worker) = worker {
+            worker.stop().await;
+        }
         outcome
+    }
+
+    fn outbox_worker(&self) -> Result<Option<crate::outbox::worker::WorkerHandle>, String> {
+        let settings = &self.state.settings;
+        if !settings.outbox.worker {
+            return Ok(None);
+        }
+        let mailer = crate::outbox::email::Mailer::from_settings(&settings.smtp)?;
+        crate::outbox::worker::spawn(self.state.pool.clone(), settings.outbox.clone(), mailer)
+            .map(Some)
     }
 }
 

@@ -56,6 +56,26 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         "GATEHOUSE_AUTH_TRUSTED_PROXIES",
         &["auth", "trusted_proxies"],
     ),
+    ("GATEHOUSE_OUTBOX_WORKER", &["outbox", "worker"]),
+    (
+        "GATEHOUSE_OUTBOX_POLL_INTERVAL_MS",
+        &["outbox", "poll_interval_ms"],
+    ),
+    ("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", &["outbox", "max_attempts"]),
+    (
+        "GATEHOUSE_OUTBOX_BASE_DELAY_MS",
+        &["outbox", "base_delay_ms"],
+    ),
+    (
+        "GATEHOUSE_OUTBOX_ALLOW_PRIVATE_NETWORKS",
+        &["outbox", "allow_private_networks"],
+    ),
+    ("GATEHOUSE_SMTP_HOST", &["smtp", "host"]),
+    ("GATEHOUSE_SMTP_PORT", &["smtp", "port"]),
+    ("GATEHOUSE_SMTP_FROM", &["smtp", "from"]),
+    ("GATEHOUSE_SMTP_USER", &["smtp", "user"]),
+    ("GATEHOUSE_SMTP_PASSWORD", &["smtp", "password"]),
+    ("GATEHOUSE_SMTP_TLS", &["smtp", "tls"]),
 ];
 
 /// Environment variables whose value is a comma-separated list.
@@ -74,6 +94,57 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
     pub metrics: MetricsSettings,
+    pub outbox: OutboxSettings,
+    pub smtp: SmtpSettings,
+}
+
+/// Delivery of notifications (see `outbox`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// Whether this instance runs a delivery worker.
+    pub worker: bool,
+    /// How often the worker looks for due rows when nothing woke it.
+    pub poll_interval_ms: u64,
+    /// Rows claimed per round.
+    pub batch_size: u32,
+    /// How long a claim holds a row before another worker may take it over.
+    pub lease_seconds: u64,
+    /// Attempts before a row becomes a dead letter.
+    pub max_attempts: u32,
+    /// Delay before the second attempt; doubled for each further one, up to `max_delay_seconds`.
+    pub base_delay_ms: u64,
+    pub max_delay_seconds: u64,
+    /// Timeout of one webhook request.
+    pub request_timeout_ms: u64,
+    /// Lets webhook URLs reach loopback and private addresses, and plain http.
+    pub allow_private_networks: bool,
+    /// How long a rotated-out webhook secret keeps signing, unless the rotation says otherwise.
+    pub secret_rotation_seconds: u64,
+}
+
+/// Email over SMTP; off while `host` is empty.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+    pub user: String,
+    pub password: String,
+    pub tls: SmtpTls,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text (a relay on the same host or network only).
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +283,17 @@ impl Settings {
         }
         if self.auth.failures_per_minute == 0 {
             return Err("auth.failures_per_minute must be at least 1".into());
+        }
+        if self.outbox.max_attempts == 0 || self.outbox.batch_size == 0 {
+            return Err("outbox.max_attempts and outbox.batch_size must be at least 1".into());
+        }
+        if self.outbox.poll_interval_ms == 0 {
+            return Err("outbox.poll_interval_ms must be at least 1".into());
+        }
+        if !self.smtp.host.trim().is_empty()
+            && self.smtp.from.parse::<lettre::message::Mailbox>().is_err()
+        {
+            return Err("smtp.from must be an email address when smtp.host is set".into());
         }
         Ok(())
     }
@@ -356,5 +438,28 @@ mod tests {
         })
         .unwrap_err();
         assert!(err.starts_with("metrics.listen"), "{err}");
+    }
+
+    #[test]
+    fn the_outbox_worker_is_on_and_smtp_off_by_default_and_smtp_needs_a_sender() {
+        let s = Settings::load_with_env(None, |_| None).unwrap();
+        assert!(s.outbox.worker);
+        assert!(!s.outbox.allow_private_networks);
+        assert!(s.smtp.host.is_empty());
+        let s = Settings::load_with_env(None, |name| match name {
+            "GATEHOUSE_OUTBOX_WORKER" => Some("false".into()),
+            "GATEHOUSE_SMTP_HOST" => Some("smtp.example.com".into()),
+            "GATEHOUSE_SMTP_FROM" => Some("gatehouse <noreply@example.com>".into()),
+            "GATEHOUSE_SMTP_TLS" => Some("tls".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(!s.outbox.worker);
+        assert_eq!(s.smtp.tls, SmtpTls::Tls);
+        let err = Settings::load_with_env(None, |name| {
+            (name == "GATEHOUSE_SMTP_HOST").then(|| "smtp.example.com".to_owned())
+        })
+        .unwrap_err();
+        assert!(err.starts_with("smtp.from"), "{err}");
     }
 }

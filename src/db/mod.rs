@@ -13,6 +13,7 @@ mod retry_cause;
 pub mod reusable;
 pub mod role_mappings;
 pub mod roles;
+pub mod scheduled_jobs;
 pub mod schema;
 pub mod service_accounts;
 pub mod token_policies;
@@ -20,6 +21,7 @@ pub mod tokens;
 pub mod union_page;
 pub mod user_roles;
 pub mod users;
+pub mod webhooks;
 
 pub use commit_check::expect_committed_audit_event;
 pub use connection::{redact, Backend, ConnectionFactory, DbConnection, MultiBackend};

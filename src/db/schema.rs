@@ -147,6 +147,38 @@ diesel::table! {
         claim_version -> BigInt,
         delivered_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        dead_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox_deliveries (outbox_id, target) {
+        outbox_id -> Text,
+        target -> Text,
+        delivered_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Text,
+        org_id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_valid_until -> Nullable<Timestamp>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    scheduled_jobs (name) {
+        name -> Text,
+        claim_version -> BigInt,
+        next_run_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
     }
 }
 
@@ -251,6 +283,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     tokens,
     audit_events,
     outbox,
+    outbox_deliveries,
+    webhook_endpoints,
+    scheduled_jobs,
     roles,
     org_settings,
     role_mapping_rules,

@@ -69,12 +69,17 @@ impl AppState {
             // Whatever changed roles, settings or user roles (an admin call, a SCIM write that
             // role mapping re-evaluated) drops this instance's compiled view at once.
             db::roles::take_governance_changes();
+            crate::outbox::take_enqueued();
             let result = match db::checkout(&pool) {
                 Ok(mut conn) => work(&mut conn),
                 Err(e) => Err(E::from(e)),
             };
             for org in db::roles::take_governance_changes() {
                 decisions.forget(&org);
+            }
+            // A notification written by this work is delivered now, not at the next poll.
+            if crate::outbox::take_enqueued() {
+                crate::outbox::worker::wake();
             }
             result
         })

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
-use super::{lock, Histogram, RetryCause, BUCKETS, REGISTRY};
+use super::{lock, DeliveryChannel, Histogram, RetryCause, BUCKETS, REGISTRY};
 
 /// The pool's numbers at scrape time (read from r2d2 by the caller: this module knows no pool).
 #[derive(Debug, Clone, Copy)]
@@ -129,6 +129,32 @@ pub fn render(pool: Option<PoolGauges>) -> String {
             out,
             "gatehouse_idp_connection_last_request_timestamp_seconds{{connection_id=\"{}\"}} {at}",
             escape(&connection)
+        );
+    }
+
+    header(
+        &mut out,
+        "gatehouse_outbox_backlog",
+        "gauge",
+        "Notifications neither delivered nor dead letters, as this instance's worker last counted.",
+    );
+    let _ = writeln!(
+        out,
+        "gatehouse_outbox_backlog {}",
+        REGISTRY.outbox_backlog.load(Ordering::Relaxed)
+    );
+    header(
+        &mut out,
+        "gatehouse_outbox_delivery_failures_total",
+        "counter",
+        "Failed delivery attempts to one target, by channel.",
+    );
+    for channel in DeliveryChannel::ALL {
+        let _ = writeln!(
+            out,
+            "gatehouse_outbox_delivery_failures_total{{channel=\"{}\"}} {}",
+            channel.as_str(),
+            REGISTRY.delivery_failures[channel as usize].load(Ordering::Relaxed)
         );
     }
     out

@@ -8,7 +8,7 @@
 //! small and fixed, and this costs no dependency and no global recorder to install once.
 //!
 //! Adding a metric is one field here, one recording function and one block in `exposition`;
-//! the outbox (a later issue) adds its backlog gauge and delivery-failure counter that way.
+//! the outbox adds its backlog gauge and delivery-failure counter (by channel) that way.
 
 mod exposition;
 
@@ -104,6 +104,26 @@ struct Registry {
     checkout_wait: Mutex<Histogram>,
     checkout_timeouts: AtomicU64,
     idp_last_request: Mutex<HashMap<String, f64>>,
+    outbox_backlog: AtomicU64,
+    delivery_failures: [AtomicU64; DeliveryChannel::ALL.len()],
+}
+
+/// A notification channel, the label of delivery failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryChannel {
+    Webhook,
+    Email,
+}
+
+impl DeliveryChannel {
+    pub const ALL: [DeliveryChannel; 2] = [DeliveryChannel::Webhook, DeliveryChannel::Email];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryChannel::Webhook => "webhook",
+            DeliveryChannel::Email => "email",
+        }
+    }
 }
 
 static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
@@ -112,6 +132,8 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
     checkout_wait: Mutex::default(),
     checkout_timeouts: AtomicU64::new(0),
     idp_last_request: Mutex::default(),
+    outbox_backlog: AtomicU64::new(0),
+    delivery_failures: Default::default(),
 });
 
 /// A metric update never fails a request: a lock poisoned by a panic elsewhere is used as is.
@@ -163,4 +185,14 @@ pub fn record_idp_request(connection_id: &str) {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0);
     lock(&REGISTRY.idp_last_request).insert(connection_id.to_owned(), now);
+}
+
+/// Notifications neither delivered nor dead, in every organization (as the worker last counted).
+pub fn set_outbox_backlog(rows: u64) {
+    REGISTRY.outbox_backlog.store(rows, Ordering::Relaxed);
+}
+
+/// One failed delivery attempt to one target of a channel.
+pub fn record_delivery_failure(channel: DeliveryChannel) {
+    REGISTRY.delivery_failures[channel as usize].fetch_add(1, Ordering::Relaxed);
 }

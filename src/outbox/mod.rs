@@ -5,7 +5,19 @@
 //! claim rows and deliver them over the configured channels (webhook, email), at least once,
 //! each with a stable idempotency id.
 //!
-//! This module owns the row's shape; delivery lives beside it.
+//! This module owns the row's shape; delivery lives beside it: `worker` (claims due rows with
+//! a compare-and-swap and runs attempts with back-off), `webhooks` (endpoints, Standard
+//! Webhooks signatures), `email` (SMTP), `dead_letters` (what exhausted its attempts) and
+//! `schedule` (periodic jobs claimed once per period across instances).
+
+pub mod dead_letters;
+pub mod email;
+pub mod schedule;
+pub mod signature;
+pub mod webhooks;
+pub mod worker;
+
+use std::cell::Cell;
 
 use chrono::NaiveDateTime;
 use diesel::QueryResult;
@@ -15,6 +27,17 @@ use serde_json::Value;
 use crate::db::outbox::{self as store, NewOutboxRow};
 use crate::db::DbConnection;
 use crate::ids::OrgId;
+
+thread_local! {
+    /// Whether this thread enqueued a notification since `take_enqueued` last asked.
+    static ENQUEUED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether work on this thread enqueued a notification since the last call (clears the flag):
+/// the caller wakes this instance's worker once the work's transaction is over.
+pub fn take_enqueued() -> bool {
+    ENQUEUED.with(|e| e.replace(false))
+}
 
 /// What a notification is about: a stable, dotted name receivers switch on
 /// (`app.approval_requested`, `token.revoked`, `token.expiring`, `export.ready`…).
@@ -51,6 +74,7 @@ pub fn enqueue(conn: &mut DbConnection, n: &Notification<'_>) -> QueryResult<boo
     let id = uuid::Uuid::new_v4().to_string();
     let key = n.dedupe_key.clone().unwrap_or_else(|| id.clone());
     let payload = serde_json::json!({ "recipients": n.recipients, "data": n.data });
+    ENQUEUED.with(|e| e.set(true));
     store::insert(
         conn,
         &NewOutboxRow {

@@ -51,6 +51,11 @@ admin_permission!(
     /// Create one's own personal access token: the `use_personal_access_tokens` decision (org
     /// switch, role, guest restriction).
     UsePersonalTokens => UsePersonalAccessTokens,
+    /// Webhook endpoints and their secrets, retrying dead letters (super admin only, like the
+    /// org's other settings: an endpoint receives every notification of the organization).
+    ManageNotifications => ManageOrgSettings,
+    /// See webhook endpoints (never a secret) and dead letters (admins).
+    ReadNotifications => ReadAuditTrail,
 );
 
 /// Who is asking, as decisions see them.

@@ -6,6 +6,7 @@
 mod authorize;
 mod connections;
 mod invites;
+mod notifications;
 pub mod openapi;
 mod org;
 pub mod problem;
@@ -49,6 +50,7 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(roles::configure)
         .add(users::configure)
         .add(invites::configure)
+        .add(notifications::configure)
         .add(org::configure)
         .add(authorize::configure)
         .add(tokens::configure)

@@ -110,6 +110,8 @@ pub fn test_settings(database_url: &str) -> Settings {
         "GATEHOUSE_LISTEN" => Some("127.0.0.1:0".into()),
         "GATEHOUSE_DATABASE_URL" => Some(url.clone()),
         "GATEHOUSE_DATABASE_ACQUIRE_TIMEOUT_MS" => Some("1500".into()),
+        // The outbox suites turn the delivery worker on (outbox_support::worker_settings).
+        "GATEHOUSE_OUTBOX_WORKER" => Some("false".into()),
         "GATEHOUSE_LOG_LEVEL" => Some(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into())),
         _ => None,
     })
