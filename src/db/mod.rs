@@ -18,6 +18,8 @@ pub mod role_mappings;
 pub mod roles;
 pub mod scheduled_jobs;
 pub mod schema;
+pub mod service_accounts;
+pub mod token_policies;
 pub mod tokens;
 pub mod union_page;
 pub mod user_roles;

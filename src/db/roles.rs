@@ -134,6 +134,8 @@ pub struct SettingsRow {
     pub default_external_role: String,
     pub governance_version: i64,
     pub updated_at: NaiveDateTime,
+    pub restrict_guest_apps: bool,
+    pub restrict_guest_personal_access_tokens: bool,
 }
 
 pub fn insert_settings(conn: &mut DbConnection, row: &SettingsRow) -> QueryResult<()> {

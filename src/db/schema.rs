@@ -215,6 +215,29 @@ diesel::table! {
         default_external_role -> Text,
         governance_version -> BigInt,
         updated_at -> Timestamp,
+        restrict_guest_apps -> Bool,
+        restrict_guest_personal_access_tokens -> Bool,
+    }
+}
+
+diesel::table! {
+    token_policies (org_id, kind) {
+        org_id -> Text,
+        kind -> Text,
+        period_days -> Nullable<Integer>,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
@@ -347,4 +370,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_approval_requests,
     app_user_blocks,
     app_exports,
+    token_policies,
+    service_accounts,
 );

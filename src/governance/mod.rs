@@ -6,3 +6,4 @@
 pub mod apps;
 pub mod mapping;
 pub mod roles;
+pub mod tokens;

@@ -22,7 +22,7 @@ use crate::audit::Actor;
 use crate::db::orgs::ConnectionRow;
 use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
-use crate::governance::roles::decisions;
+use crate::governance::roles::{decisions, Permission, RoleId};
 use crate::idp::jwt::JwtVerifier;
 use crate::idp::Dialect;
 use crate::ids::{OrgId, UserId};
@@ -262,6 +262,12 @@ impl FromRequest for AdminCaller {
             // Taken before the read: a revocation that clears the cache meanwhile voids the insert.
             let generation = state.admin_credentials.generation();
             let presented = token.clone();
+            if let Some(t) = token
+                .as_deref()
+                .filter(|t| well_formed(t, TokenKind::ServiceAccount))
+            {
+                return service_account_caller(&state, t.to_owned(), client).await;
+            }
             let found = match token {
                 None => Err("no bearer token".to_owned()),
                 // Checked here, not in the pooled read: a forged token costs no connection.
@@ -287,6 +293,11 @@ impl FromRequest for AdminCaller {
                                 );
                                 let (base, granted) = decisions::effective(&view, &model);
                                 view.remember(&user.id, &model);
+                                // Issue 13: the org switch, the role and the guest restriction
+                                // decide whether personal tokens may be used at all.
+                                if !granted.contains(Permission::UsePersonalAccessTokens) {
+                                    return Ok(Err(NOT_PERMITTED.to_owned()));
+                                }
                                 Ok(Ok((user, base, granted, row.expires_at)))
                             }
                             Some(_) => Ok(Err("user deactivated".into())),
@@ -313,6 +324,10 @@ impl FromRequest for AdminCaller {
                         role: user.role,
                     })
                 }
+                Err(reason) if reason == NOT_PERMITTED => {
+                    tracing::info!(%reason, "admin token refused");
+                    Err(ApiError::forbidden(NOT_PERMITTED).into())
+                }
                 Err(reason) => {
                     tracing::info!(%reason, "admin token refused");
                     if let Some(ip) = client {
@@ -338,6 +353,10 @@ fn remembered_admin(state: &AppState, token: &str) -> Option<AdminCaller> {
     let (view, users) = decisions::from_memory(&state.decisions, &who.org_id, &[&who.user_id])?;
     let model = users.into_iter().next().filter(|m| m.active)?;
     let (base, granted) = decisions::effective(&view, &model);
+    // A token its owner may no longer use takes the database path, which refuses it.
+    if !granted.contains(Permission::UsePersonalAccessTokens) {
+        return None;
+    }
     Some(AdminCaller {
         principal: Principal {
             org_id: OrgId(who.org_id.clone()),
@@ -370,4 +389,64 @@ fn remember_admin(
     state
         .admin_credentials
         .insert(token, who, valid_until, generation);
+}
+
+/// Why a valid personal token is refused by policy (403, not 401: the token is genuine; the
+/// organization's decision says it may not be used).
+const NOT_PERMITTED: &str = "personal access tokens may not be used by this user in this \
+     organization (the use_personal_access_tokens decision: org switch, role or guest restriction)";
+
+/// A service account's token on the admin API: the account acts with its role's permissions
+/// (compiled like a user's with a full licence). Not remembered in the credential cache: every
+/// call reads the token and the account, so deleting the account or revoking the token takes
+/// effect on the next request on every instance.
+async fn service_account_caller(
+    state: &web::Data<AppState>,
+    token: String,
+    client: Option<std::net::IpAddr>,
+) -> Result<AdminCaller, actix_web::Error> {
+    let cache = state.decisions.clone();
+    let found = state
+        .with_conn(move |conn| -> Result<_, DbError> {
+            let row = match tokens::authenticate(conn, &token, TokenKind::ServiceAccount)? {
+                Ok(row) => row,
+                Err(refusal) => return Ok(Err(refusal.to_string())),
+            };
+            let Some(account) = crate::governance::tokens::service_accounts::account_of(
+                conn,
+                &row.org_id,
+                &row.subject_id,
+            )?
+            else {
+                return Ok(Err("service account deleted".into()));
+            };
+            let view =
+                decisions::view(conn, &cache, &account.org_id).map_err(decisions::into_db_error)?;
+            match view.role(&RoleId(account.role.clone())) {
+                Some(role) => Ok(Ok((account, role.base, role.full))),
+                None => Ok(Err("the service account's role is gone".into())),
+            }
+        })
+        .await
+        .map_err(ApiError::from)?;
+    match found {
+        Ok((account, base, granted)) => Ok(AdminCaller {
+            principal: Principal {
+                org_id: OrgId(account.org_id.clone()),
+                user_id: UserId(account.id.clone()),
+                base: Some(base),
+                granted,
+            },
+            org_id: OrgId(account.org_id),
+            user_id: UserId(account.id),
+            role: account.role,
+        }),
+        Err(reason) => {
+            tracing::info!(%reason, "service account token refused");
+            if let Some(ip) = client {
+                state.auth_failures.record_failure(ip);
+            }
+            Err(ApiError::unauthorized("the bearer token is not valid").into())
+        }
+    }
 }

@@ -41,6 +41,16 @@ admin_permission!(
     ViewMembers => ViewMembers,
     /// Org-wide settings, role defaults and verified domains (super admin only).
     ManageOrgSettings => ManageOrgSettings,
+    /// List, introspect and revoke the organization's tokens; the credential inventory and the
+    /// at-risk report (admins: reference "Admins can revoke personal access tokens").
+    ManageTokens => ViewMembers,
+    /// Token expiration policies (reference: "Super admins ... can set a default expiration").
+    ManageTokenPolicy => ManageOrgSettings,
+    /// Service accounts and their tokens (super admins: reference "Manage service accounts").
+    ManageServiceAccounts => ManageOrgSettings,
+    /// Create one's own personal access token: the `use_personal_access_tokens` decision (org
+    /// switch, role, guest restriction).
+    UsePersonalTokens => UsePersonalAccessTokens,
     /// Webhook endpoints and their secrets, retrying dead letters (super admin only, like the
     /// org's other settings: an endpoint receives every notification of the organization).
     ManageNotifications => ManageOrgSettings,

@@ -46,3 +46,6 @@ mod scim_stewardship;
 mod scim_users;
 mod scim_versioning;
 mod statements;
+mod tokens_guard;
+mod tokens_personal;
+mod tokens_policy;

@@ -8,6 +8,7 @@ mod apps;
 mod conformance;
 mod mapping_and_invites;
 mod notifications;
+mod tokens;
 mod validate;
 
 use std::collections::BTreeSet;
@@ -132,6 +133,9 @@ async fn every_operation_answers_as_documented() {
     let connection = c.app.creds.scim_connection_id.to_string();
     mapping_and_invites::role_mapping(&mut c, &connection).await;
     mapping_and_invites::invites(&mut c).await;
+    tokens::personal_tokens(&mut c, &member_id).await;
+    tokens::policy_and_reports(&mut c).await;
+    tokens::service_accounts(&mut c).await;
     notifications::webhooks_and_dead_letters(&mut c).await;
     apps::registry_and_usage(&mut c, &member_id).await;
     // The audit trail now holds an event of every kind of change above.

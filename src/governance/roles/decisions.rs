@@ -35,6 +35,8 @@ impl OrgSettings {
             personal_access_tokens: row.personal_access_tokens,
             apps: row.apps,
             ai: row.ai,
+            restrict_guest_apps: row.restrict_guest_apps,
+            restrict_guest_personal_access_tokens: row.restrict_guest_personal_access_tokens,
             default_internal_role: RoleId(row.default_internal_role.clone()),
             default_external_role: RoleId(row.default_external_role.clone()),
         }

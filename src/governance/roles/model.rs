@@ -30,6 +30,10 @@ pub struct OrgSettings {
     pub personal_access_tokens: bool,
     pub apps: bool,
     pub ai: bool,
+    /// Issue 13 "Guest API restrictions": guest-based roles may not use apps (while on).
+    pub restrict_guest_apps: bool,
+    /// Guest-based roles may not use personal access tokens (while on).
+    pub restrict_guest_personal_access_tokens: bool,
     pub default_internal_role: RoleId,
     pub default_external_role: RoleId,
 }
@@ -45,6 +49,8 @@ impl Default for OrgSettings {
             personal_access_tokens: true,
             apps: true,
             ai: true,
+            restrict_guest_apps: false,
+            restrict_guest_personal_access_tokens: false,
             default_internal_role: RoleId::standard(BaseRole::Member),
             default_external_role: RoleId::standard(BaseRole::Guest),
         }
@@ -64,6 +70,21 @@ impl OrgSettings {
             OrgSwitch::PersonalAccessTokens => self.personal_access_tokens,
             OrgSwitch::Apps => self.apps,
             OrgSwitch::Ai => self.ai,
+        }
+    }
+}
+
+impl OrgSettings {
+    /// The guest restriction that withholds `permission` from guest-based roles, if it is on.
+    pub fn guest_restriction(&self, permission: super::Permission) -> Option<&'static str> {
+        match permission {
+            super::Permission::UseApps if self.restrict_guest_apps => Some("restrict_guest_apps"),
+            super::Permission::UsePersonalAccessTokens
+                if self.restrict_guest_personal_access_tokens =>
+            {
+                Some("restrict_guest_personal_access_tokens")
+            }
+            _ => None,
         }
     }
 }

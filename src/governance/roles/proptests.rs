@@ -36,20 +36,24 @@ fn role(id: String, base: BaseRole, bits: u32) -> RoleModel {
 }
 
 fn settings() -> impl Strategy<Value = OrgSettings> {
-    (any::<[bool; 8]>(), prop::bool::ANY).prop_map(|(b, domains)| OrgSettings {
-        guest_invites: b[0],
-        restrict_guest_invites_to_trusted_domains: b[1] && b[0] && domains,
-        trusted_domains: if domains {
-            vec!["partner.example".into()]
-        } else {
-            vec![]
-        },
-        upload_files: b[2],
-        download_files_on_mobile: b[3],
-        personal_access_tokens: b[4],
-        apps: b[5],
-        ai: b[6],
-        ..OrgSettings::default()
+    (any::<[bool; 8]>(), any::<[bool; 2]>(), prop::bool::ANY).prop_map(|(b, g, domains)| {
+        OrgSettings {
+            guest_invites: b[0],
+            restrict_guest_invites_to_trusted_domains: b[1] && b[0] && domains,
+            trusted_domains: if domains {
+                vec!["partner.example".into()]
+            } else {
+                vec![]
+            },
+            upload_files: b[2],
+            download_files_on_mobile: b[3],
+            personal_access_tokens: b[4],
+            apps: b[5],
+            ai: b[6],
+            restrict_guest_apps: g[0],
+            restrict_guest_personal_access_tokens: g[1],
+            ..OrgSettings::default()
+        }
     })
 }
 

@@ -169,6 +169,16 @@ pub fn evaluate(org: &OrgModel, user: &UserModel, permission: Permission) -> Dec
         );
     }
 
+    if base == BaseRole::Guest {
+        if let Some(setting) = org.settings.guest_restriction(permission) {
+            return chain.deny(
+                Link::OrgSetting,
+                setting,
+                "the organization restricts guests from using it".into(),
+            );
+        }
+    }
+
     if base == BaseRole::SuperAdmin {
         chain.allow(
             Link::Role,

@@ -152,6 +152,8 @@ pub fn create_standard_roles(conn: &mut DbConnection, org_id: &OrgId) -> Result<
             default_external_role: defaults.default_external_role.0,
             governance_version: 1,
             updated_at: now,
+            restrict_guest_apps: defaults.restrict_guest_apps,
+            restrict_guest_personal_access_tokens: defaults.restrict_guest_personal_access_tokens,
         },
     )?;
     Ok(())

@@ -33,6 +33,8 @@ pub struct SettingsPatch {
     pub personal_access_tokens: Option<bool>,
     pub apps: Option<bool>,
     pub ai: Option<bool>,
+    pub restrict_guest_apps: Option<bool>,
+    pub restrict_guest_personal_access_tokens: Option<bool>,
     pub default_internal_role: Option<String>,
     pub default_external_role: Option<String>,
 }
@@ -150,6 +152,11 @@ pub fn update(
         );
         set(&mut row.apps, patch.apps);
         set(&mut row.ai, patch.ai);
+        set(&mut row.restrict_guest_apps, patch.restrict_guest_apps);
+        set(
+            &mut row.restrict_guest_personal_access_tokens,
+            patch.restrict_guest_personal_access_tokens,
+        );
         if let Some(t) = &trusted {
             row.trusted_domains = t.clone();
         }
@@ -171,6 +178,16 @@ pub fn update(
         }
         if !store::update_settings(conn, &row, crate::clock::now())? {
             return Err(GovernanceError::Retry);
+        }
+        // Reference: "Turning off PATs will cause all existing personal access tokens ... to be
+        // revoked and blocked"; turning them back on revives none. The caller clears the
+        // admin credential cache after the commit.
+        if before.personal_access_tokens && !row.personal_access_tokens {
+            crate::governance::tokens::personal::revoke_all_for_switch(
+                conn,
+                &auth.org_id,
+                &auth.actor(),
+            )?;
         }
         audit::record(
             conn,

@@ -105,6 +105,15 @@ pub fn compile_role(org: &OrgModel, role: &RoleModel) -> CompiledRole {
             }
         }
     }
+    // Issue 13 "Guest API restrictions": separate switches withhold apps and personal access
+    // tokens from guest-based roles.
+    if role.base == BaseRole::Guest {
+        for p in [Permission::UseApps, Permission::UsePersonalAccessTokens] {
+            if org.settings.guest_restriction(p).is_some() {
+                bits &= !p.bit();
+            }
+        }
+    }
     if org.settings.restrict_guest_invites_to_trusted_domains {
         bits |= restrict;
     }

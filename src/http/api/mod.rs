@@ -15,6 +15,8 @@ pub mod problem;
 mod role_mapping;
 mod roles;
 pub mod routes;
+mod service_accounts;
+mod tokens;
 mod users;
 
 use actix_web::{web, HttpResponse};
@@ -53,7 +55,9 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(notifications::configure)
         .add(org::configure)
         .add(apps::configure)
-        .add(authorize::configure);
+        .add(authorize::configure)
+        .add(tokens::configure)
+        .add(service_accounts::configure);
 }
 
 /// The caller: who they are, in which organization, with which role.

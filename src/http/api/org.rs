@@ -79,6 +79,9 @@ async fn update_settings(
         .with_conn(move |c| settings::update(c, &auth, &patch).map_err(ApiError::from))
         .await?;
     state.decisions.forget(&org);
+    // Turning personal access tokens off revoked them; a guest restriction refuses some: no
+    // remembered token may outlive the change.
+    state.admin_credentials.clear();
     Ok(HttpResponse::Ok().json(view))
 }
 
