@@ -82,8 +82,25 @@ impl From<DieselError> for DbError {
             {
                 DbError::Unavailable(info.message().to_owned())
             }
+            // The server went away during COMMIT (and so the ROLLBACK failed too): whether the
+            // transaction is kept is unknown, which is an outage to the client (503, retry), not
+            // a bug (500). The failure test saw it when a Galera node was killed mid-commit.
+            DieselError::RollbackErrorOnCommit {
+                ref commit_error, ..
+            } if lost_connection(commit_error) => DbError::Unavailable(format!(
+                "the connection was lost during COMMIT, the outcome is unknown: {commit_error}"
+            )),
             other => DbError::Query(other),
         }
+    }
+}
+
+/// Whether a failure means the connection to the server is gone.
+fn lost_connection(err: &DieselError) -> bool {
+    match err {
+        DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        DieselError::DatabaseError(_, info) => is_unavailable_message(info.message()),
+        _ => false,
     }
 }
 
@@ -302,5 +319,34 @@ pub fn dialect(conn: &DbConnection) -> filter_sql::Dialect {
         DbConnection::Sqlite(_) => filter_sql::Dialect::Sqlite,
         #[cfg(feature = "mysql")]
         DbConnection::Mysql(_) => filter_sql::Dialect::Mysql,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_connection_lost_during_commit_is_an_outage_not_a_bug() {
+        let gone = || {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::Unknown,
+                Box::new("Server has gone away".to_owned()),
+            )
+        };
+        let err = DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(gone()),
+            commit_error: Box::new(gone()),
+        };
+        assert!(matches!(DbError::from(err), DbError::Unavailable(_)));
+        // A commit refused for another reason stays a query error.
+        let refused = DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(gone()),
+            commit_error: Box::new(DieselError::DatabaseError(
+                DatabaseErrorKind::CheckViolation,
+                Box::new("check failed".to_owned()),
+            )),
+        };
+        assert!(matches!(DbError::from(refused), DbError::Query(_)));
     }
 }
