@@ -19,12 +19,14 @@ fn a_periodic_job_is_claimed_once_per_period_by_one_of_many_claimers() {
     gatehouse::db::migrate(&database.url).unwrap();
     let hour = Duration::from_secs(3600);
 
-    // Eight connections race for the first period: exactly one wins.
+    // Eight connections race for the first period: exactly one wins. They are opened first, so
+    // the race is between claims, not between connection set-ups.
+    let connections: Vec<_> = (0..8).map(|_| raw::connect(&database.url)).collect();
     let winners: Vec<bool> = std::thread::scope(|s| {
-        let racers: Vec<_> = (0..8)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut conn = raw::connect(&database.url);
+        let racers: Vec<_> = connections
+            .into_iter()
+            .map(|mut conn| {
+                s.spawn(move || {
                     schedule::claim(&mut conn, "tokens.expiry_warnings", hour)
                         .unwrap()
                         .is_some()
