@@ -44,15 +44,25 @@ pub fn is_mapped(
         .optional()
 }
 
-/// The rules of the organization's connections in order, each with its role's base.
-pub fn rules_of_org(conn: &mut DbConnection, org_id: &str) -> QueryResult<Vec<RuleRow>> {
-    role_mapping_rules::table
+/// The rules of the organization's connections (or of one, with `connection_id`) in order,
+/// each with its role's base.
+pub fn rules_of_org(
+    conn: &mut DbConnection,
+    org_id: &str,
+    connection_id: Option<&str>,
+) -> QueryResult<Vec<RuleRow>> {
+    let mut query = role_mapping_rules::table
         .left_join(
             roles::table.on(roles::org_id
                 .eq(role_mapping_rules::org_id)
                 .and(roles::id.eq(role_mapping_rules::role_id))),
         )
         .filter(role_mapping_rules::org_id.eq(org_id))
+        .into_boxed();
+    if let Some(id) = connection_id {
+        query = query.filter(role_mapping_rules::connection_id.eq(id));
+    }
+    query
         .order((
             role_mapping_rules::connection_id.asc(),
             role_mapping_rules::position.asc(),
@@ -214,10 +224,11 @@ pub fn release_users(
     role_source: &str,
 ) -> QueryResult<usize> {
     diesel::sql_query(
-        "UPDATE users SET role_source = ?, version = version + 1 \
+        "UPDATE users SET role_source = ?, version = version + 1, updated_at = ? \
          WHERE org_id = ? AND managed_by = ? AND role_source = ?",
     )
     .bind::<Text, _>(role_source)
+    .bind::<Timestamp, _>(crate::clock::now())
     .bind::<Text, _>(org_id)
     .bind::<Text, _>(connection_id)
     .bind::<Text, _>(mapped_source)

@@ -138,7 +138,7 @@ impl OrgMappings {
                 (id, set)
             })
             .collect();
-        for row in store::rules_of_org(conn, org_id)? {
+        for row in store::rules_of_org(conn, org_id, None)? {
             let Some(set) = by_connection.get_mut(&row.connection_id) else {
                 continue;
             };
@@ -181,9 +181,8 @@ pub fn stored_rules(
     org_id: &str,
     connection_id: &str,
 ) -> Result<Vec<RoleMappingRule>, GovernanceError> {
-    Ok(store::rules_of_org(conn, org_id)?
+    Ok(store::rules_of_org(conn, org_id, Some(connection_id))?
         .into_iter()
-        .filter(|r| r.connection_id == connection_id)
         .map(|r| RoleMappingRule {
             filter: r.filter,
             role_id: r.role_id,
