@@ -63,6 +63,10 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
     ),
     ("GATEHOUSE_OUTBOX_MAX_ATTEMPTS", &["outbox", "max_attempts"]),
     (
+        "GATEHOUSE_OUTBOX_EXPIRY_SWEEP_SECONDS",
+        &["outbox", "expiry_sweep_seconds"],
+    ),
+    (
         "GATEHOUSE_OUTBOX_BASE_DELAY_MS",
         &["outbox", "base_delay_ms"],
     ),
@@ -121,6 +125,9 @@ pub struct OutboxSettings {
     pub allow_private_networks: bool,
     /// How long a rotated-out webhook secret keeps signing, unless the rotation says otherwise.
     pub secret_rotation_seconds: u64,
+    /// How often the token expiry-warning sweep runs, once per period across all instances
+    /// (claimed in `scheduled_jobs`); 0 turns it off on this instance.
+    pub expiry_sweep_seconds: u64,
 }
 
 /// Email over SMTP; off while `host` is empty.

@@ -341,6 +341,42 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    app_actors (id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        display_name -> Nullable<Text>,
+        description -> Nullable<Text>,
+        agent_type -> Nullable<Text>,
+        active -> Bool,
+        owner_kind -> Nullable<Text>,
+        owner_id -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_via -> Text,
+        connection_id -> Nullable<Text>,
+        external_id -> Nullable<Text>,
+        document -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    agentic_applications (id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        external_id -> Nullable<Text>,
+        connection_id -> Nullable<Text>,
+        document -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -372,4 +408,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_exports,
     token_policies,
     service_accounts,
+    app_actors,
+    agentic_applications,
 );

@@ -154,6 +154,9 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<(usi
     if !r.excluded.is_empty() {
         condition.push_str(&format!(" AND NOT ({})", at(r.excluded)));
     }
+    if r.from_external {
+        expire_joiners_tokens(conn, r, &condition)?;
+    }
     let mapped = retype_mapped(conn, r, &condition)?;
     condition.push_str(" AND users.role_source NOT LIKE ?");
     let uuid = match conn {
@@ -168,7 +171,8 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<(usi
          json_object('from', users.role, 'to', ?, 'reason', ?, 'external', ?), ? \
          FROM users WHERE {condition}"
     );
-    let bind_condition = |q| bind_retype_condition(q, r);
+    let bind_condition =
+        |q| bind_retype_condition(q, r).bind::<Text, _>(r.mapped_sources.to_owned());
     let q = diesel::sql_query(audit)
         .into_boxed()
         .bind::<Timestamp, _>(r.now)
@@ -192,8 +196,7 @@ pub fn retype_users(conn: &mut DbConnection, r: &Retype<'_>) -> QueryResult<(usi
     Ok((bind_condition(q).execute(conn)?, mapped))
 }
 
-/// Binds a retype's condition: the organization, the type, two patterns per domain, and the
-/// `role_source` pattern of mapped users.
+/// Binds a retype's condition: the organization, the type and two patterns per domain.
 fn bind_retype_condition(
     q: super::BoxedQuery<'static>,
     r: &Retype<'_>,
@@ -205,7 +208,28 @@ fn bind_retype_condition(
         let pattern = format!("%@{d}");
         q = q.bind::<Text, _>(pattern.clone()).bind::<Text, _>(pattern);
     }
-    q.bind::<Text, _>(r.mapped_sources.to_owned())
+    q
+}
+
+/// Guests who become internal members join the organization, and (reference 000, "Set default
+/// expiration") the personal tokens they already had expire at once: one statement, before the
+/// users change type.
+fn expire_joiners_tokens(
+    conn: &mut DbConnection,
+    r: &Retype<'_>,
+    condition: &str,
+) -> QueryResult<usize> {
+    let update = format!(
+        "UPDATE tokens SET expires_at = ? WHERE tokens.org_id = ? AND tokens.kind = 'personal' \
+         AND tokens.revoked_at IS NULL AND (tokens.expires_at IS NULL OR tokens.expires_at > ?) \
+         AND tokens.subject_id IN (SELECT users.id FROM users WHERE {condition})"
+    );
+    let q = diesel::sql_query(update)
+        .into_boxed()
+        .bind::<Timestamp, _>(r.now)
+        .bind::<Text, _>(r.org_id.to_owned())
+        .bind::<Timestamp, _>(r.now);
+    bind_retype_condition(q, r).execute(conn)
 }
 
 /// The users matching a retype whose role a mapping decides: they change type (a new version)
@@ -220,7 +244,7 @@ fn retype_mapped(
         #[diesel(sql_type = Text)]
         id: String,
     }
-    let bind = |q| bind_retype_condition(q, r);
+    let bind = |q| bind_retype_condition(q, r).bind::<Text, _>(r.mapped_sources.to_owned());
     let select =
         format!("SELECT users.id FROM users WHERE {condition} AND users.role_source LIKE ?");
     let ids: Vec<Id> = bind(diesel::sql_query(select).into_boxed()).load(conn)?;

@@ -39,13 +39,14 @@ pub struct AdminCaller {
     pub org_id: OrgId,
     pub user_id: UserId,
     pub role: String,
-    /// What the caller may do, decided from the stored roles when the request came in.
+    /// What the caller may do, decided from the stored roles when the request came in, and
+    /// who acts (a person or a service account).
     pub principal: Principal,
 }
 
 impl AdminCaller {
     pub fn actor(&self) -> Actor {
-        Actor::User(self.user_id.to_string())
+        self.principal.actor.clone()
     }
 
     /// Checks the caller's permissions for `P`; the proof is what the service function
@@ -314,6 +315,7 @@ impl FromRequest for AdminCaller {
                     }
                     Ok(AdminCaller {
                         principal: Principal {
+                            actor: Actor::User(user.id.clone()),
                             org_id: OrgId(user.org_id.clone()),
                             user_id: UserId(user.id.clone()),
                             base,
@@ -359,6 +361,7 @@ fn remembered_admin(state: &AppState, token: &str) -> Option<AdminCaller> {
     }
     Some(AdminCaller {
         principal: Principal {
+            actor: Actor::User(who.user_id.clone()),
             org_id: OrgId(who.org_id.clone()),
             user_id: UserId(who.user_id.clone()),
             base,
@@ -432,6 +435,7 @@ async fn service_account_caller(
     match found {
         Ok((account, base, granted)) => Ok(AdminCaller {
             principal: Principal {
+                actor: Actor::ServiceAccount(account.id.clone()),
                 org_id: OrgId(account.org_id.clone()),
                 user_id: UserId(account.id.clone()),
                 base: Some(base),

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 use super::jwks_url::JwksNetworkPolicy;
-use crate::audit::{self, Actor, AuditEvent};
+use crate::audit::{self, AuditEvent};
 use crate::db::orgs::{self, ConnectionChanges, ConnectionRow, NewConnection};
 use crate::db::tokens::{self as token_store, TokenRow};
 use crate::db::{transaction, DbConnection, DbError, RetryClassify};
@@ -199,7 +199,7 @@ fn audit(
     target: &str,
     details: serde_json::Value,
 ) -> Result<(), ConnectionError> {
-    let actor = Actor::User(auth.user_id.to_string());
+    let actor = auth.actor();
     audit::record(
         conn,
         AuditEvent {

@@ -78,7 +78,14 @@ pub fn spawn(
     let (stop, mut stopped) = watch::channel(false);
     let task = tokio::spawn(async move {
         let poll = Duration::from_millis(worker.settings.poll_interval_ms);
+        let sweep_every = Duration::from_secs(worker.settings.expiry_sweep_seconds);
+        let mut next_sweep = tokio::time::Instant::now();
         loop {
+            // The claim decides which instance sweeps; this only spares a query every poll.
+            if !sweep_every.is_zero() && tokio::time::Instant::now() >= next_sweep {
+                worker.sweep_expiry_warnings(sweep_every).await;
+                next_sweep = tokio::time::Instant::now() + sweep_every.min(SWEEP_CHECK);
+            }
             let worked = worker.round().await;
             if *stopped.borrow() {
                 break;
@@ -118,7 +125,33 @@ struct Attempt {
     errors: Vec<String>,
 }
 
+/// How often a worker asks whether the expiry sweep is due, at most (another instance may have
+/// run it meanwhile, so each asks again after a while rather than after a whole period).
+const SWEEP_CHECK: Duration = Duration::from_secs(60);
+
+/// The periodic job's name in `scheduled_jobs`.
+pub const EXPIRY_SWEEP_JOB: &str = "tokens.expiry_warnings";
+
 impl Worker {
+    /// Runs the token expiry-warning sweep if this instance claims this period's run; whatever
+    /// it enqueues, this worker (or any other) delivers like every notification.
+    async fn sweep_expiry_warnings(&self, period: Duration) {
+        let swept = with_conn(&self.pool, move |c| {
+            let Some(claim) = super::schedule::claim(c, EXPIRY_SWEEP_JOB, period)? else {
+                return Ok(None);
+            };
+            crate::governance::tokens::policy::sweep_expiry_warnings(c, claim.run_at)
+                .map(Some)
+                .map_err(crate::governance::roles::decisions::into_db_error)
+        })
+        .await;
+        match swept {
+            Ok(Some(written)) => tracing::info!(written, "token expiry sweep ran"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "token expiry sweep failed"),
+        }
+    }
+
     /// Claims and delivers one batch; whether it claimed anything.
     async fn round(&self) -> bool {
         let (limit, lease, me) = (

@@ -74,6 +74,9 @@ pub struct Principal {
     pub base: Option<BaseRole>,
     /// What the caller may do, as the compiled view decided it.
     pub granted: PermissionSet,
+    /// Who acts, as the audit trail names them: the person, or the service account or app
+    /// actor whose credential was presented.
+    pub actor: Actor,
 }
 
 /// Proof that `user_id` of `org_id` holds permission `P`, with what delegation checks need.
@@ -83,12 +86,13 @@ pub struct Authorized<P> {
     pub user_id: UserId,
     pub base: BaseRole,
     pub granted: PermissionSet,
+    actor: Actor,
     _permission: PhantomData<P>,
 }
 
 impl<P> Authorized<P> {
     pub fn actor(&self) -> Actor {
-        Actor::User(self.user_id.to_string())
+        self.actor.clone()
     }
 }
 
@@ -105,6 +109,7 @@ pub fn authorize<P: AdminPermission>(principal: &Principal) -> Result<Authorized
             user_id: principal.user_id.clone(),
             base,
             granted: principal.granted,
+            actor: principal.actor.clone(),
             _permission: PhantomData,
         }),
         _ => Err(Denied(P::PERMISSION)),
@@ -118,9 +123,11 @@ mod tests {
 
     fn principal(base: BaseRole) -> Principal {
         let inherent = PermissionSet::defaults_for(base);
+        let user_id = UserId::new();
         Principal {
             org_id: OrgId::new(),
-            user_id: UserId::new(),
+            actor: Actor::User(user_id.to_string()),
+            user_id,
             base: Some(base),
             granted: inherent,
         }

@@ -285,6 +285,24 @@ async fn service_accounts_act_with_their_role_and_outlive_their_creator() {
         403,
         "read_audit_trail",
     );
+    // What the account does, the audit trail names it for, not its creator.
+    api(
+        &app,
+        &bot,
+        Method::POST,
+        "/invites",
+        Some(json!({ "email": "invited-by-bot@example.com" })),
+    )
+    .await
+    .expect(201);
+    let events = root(&app, Method::GET, "/audit-events?limit=1", None)
+        .await
+        .expect(200)
+        .body;
+    let newest = &events["events"][0];
+    assert_eq!(newest["action"], "invite.created", "{events}");
+    assert_eq!(newest["actor_kind"], "service_account");
+    assert_eq!(newest["actor_id"], acct.as_str());
     // The creator leaves (deactivated by the IdP): the account and its token keep working.
     deactivate(&app, &creator).await;
     api(&app, &bot, Method::GET, "/audit-events?limit=1", None)

@@ -9,7 +9,7 @@ use gatehouse::governance::tokens::policy::sweep_expiry_warnings;
 use reqwest::Method;
 use serde_json::{json, Value};
 
-use crate::common::{spawn_app, TestApp};
+use crate::common::{spawn_app, test_settings, TestApp};
 use crate::governance::{api, root, user_with_role};
 use crate::tokens_personal::notices;
 
@@ -156,4 +156,91 @@ async fn the_expiry_sweep_warns_once_before_and_once_at_expiry() {
     assert_eq!(sweep_expiry_warnings(&mut conn, later).unwrap(), 1);
     assert_eq!(sweep_expiry_warnings(&mut conn, later).unwrap(), 0);
     assert_eq!(notices(&app, "token.expired").len(), 2);
+}
+
+#[actix_web::test]
+async fn the_workers_of_three_instances_run_the_expiry_sweep_once_per_period() {
+    use gatehouse::db::schema::scheduled_jobs;
+    use gatehouse::db::{build_pool, PoolSettings};
+    use gatehouse::outbox::worker::{self, EXPIRY_SWEEP_JOB};
+
+    let app = spawn_app().await; // no worker of its own (test settings)
+    let (soon, _) = user_with_role(&app, "soon@example.com", "member").await;
+    set_expiry(&app, &soon, gatehouse::clock::now() + Duration::days(3));
+    // Three instances' workers start together on the same database.
+    let mut settings = test_settings(&app.database.url).outbox;
+    settings.expiry_sweep_seconds = 3600;
+    settings.poll_interval_ms = 20;
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let pool = build_pool(
+                &app.database.url,
+                &PoolSettings {
+                    max_connections: 2,
+                    acquire_timeout: std::time::Duration::from_secs(5),
+                },
+            )
+            .unwrap();
+            worker::spawn(pool, settings.clone(), None).unwrap()
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while notices(&app, "token.expiring").is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no worker swept");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Give the others every chance to (wrongly) sweep too.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    for w in workers {
+        w.stop().await;
+    }
+    let expiring = notices(&app, "token.expiring");
+    assert_eq!(expiring.len(), 1);
+    assert_eq!(expiring[0].1["recipients"], json!([soon]));
+    let factory = ConnectionFactory::new(&app.database.url).unwrap();
+    let mut conn = factory.open().unwrap();
+    let (claims, by): (i64, Option<String>) = scheduled_jobs::table
+        .filter(scheduled_jobs::name.eq(EXPIRY_SWEEP_JOB))
+        .select((scheduled_jobs::claim_version, scheduled_jobs::claimed_by))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(claims, 1, "one claim for the period, by one instance");
+    assert!(by.is_some());
+}
+
+#[actix_web::test]
+async fn a_guest_who_joins_when_their_domain_is_verified_loses_their_tokens_at_once() {
+    let app = spawn_app().await;
+    let guest = crate::common::id_of(&app.create_user("visitor@partner.example").await);
+    let guest_token = crate::governance::token_for(&app, &guest);
+    let (_, member_token) = user_with_role(&app, "stays@example.com", "member").await;
+    api(&app, &guest_token, Method::GET, "/me", None)
+        .await
+        .expect(200);
+    // The guest's domain becomes the organization's: they join as an internal member.
+    root(
+        &app,
+        Method::POST,
+        "/org/domains",
+        Some(json!({ "domain": "partner.example" })),
+    )
+    .await
+    .expect(201);
+    let me = root(&app, Method::GET, &format!("/users/{guest}"), None)
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(me["type"], "internal", "{me}");
+    // The token they had as a guest expired at once; nobody else's did.
+    api(&app, &guest_token, Method::GET, "/me", None)
+        .await
+        .expect(401);
+    api(&app, &member_token, Method::GET, "/me", None)
+        .await
+        .expect(200);
+    // Tokens they create as a member work.
+    let fresh = crate::governance::token_for(&app, &guest);
+    api(&app, &fresh, Method::GET, "/me", None)
+        .await
+        .expect(200);
 }

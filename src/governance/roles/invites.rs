@@ -181,7 +181,7 @@ pub fn create(
             conn,
             AuditEvent {
                 org_id: &principal.org_id,
-                actor: &audit::Actor::User(principal.user_id.to_string()),
+                actor: &principal.actor,
                 action: "invite.created",
                 target_kind: "invite",
                 target_id: &row.id,
@@ -299,7 +299,7 @@ pub fn revoke(
             conn,
             AuditEvent {
                 org_id: &principal.org_id,
-                actor: &audit::Actor::User(principal.user_id.to_string()),
+                actor: &principal.actor,
                 action: "invite.revoked",
                 target_kind: "invite",
                 target_id: id,

@@ -173,7 +173,7 @@ pub fn revoke(
             authorize::<ManageTokens>(caller)
                 .map_err(|denied| GovernanceError::Forbidden(denied.to_string()))?;
         }
-        let actor = Actor::User(caller.user_id.to_string());
+        let actor = caller.actor.clone();
         revoke_row(
             conn,
             &caller.org_id,

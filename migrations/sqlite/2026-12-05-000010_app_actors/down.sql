@@ -1,0 +1,2 @@
+DROP TABLE agentic_applications;
+DROP TABLE app_actors;
