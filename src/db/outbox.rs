@@ -157,12 +157,19 @@ pub fn mark_target(
 /// How an attempt ended, written only if this worker still holds the claim (`version`).
 pub enum Outcome<'a> {
     Delivered,
+    /// Finished with nowhere to deliver to: no live webhook endpoint and no recipient address
+    /// (or no SMTP). Kept as delivered, with `last_error` saying why, so it is never retried
+    /// forever and an operator can still see it.
+    NoChannel,
     /// Try again at `retry_at`, or never (a dead letter) when `None`.
     Failed {
         error: &'a str,
         retry_at: Option<NaiveDateTime>,
     },
 }
+
+/// What `last_error` says of a notification that had no channel.
+pub const NO_CHANNEL: &str = "no channel: no live webhook endpoint and no recipient email address";
 
 /// Records an attempt's outcome; false if the claim was lost meanwhile (a lease that ran out).
 pub fn finish(
@@ -181,6 +188,13 @@ pub fn finish(
                 outbox::delivered_at.eq(Some(now)),
                 outbox::attempts.eq(outbox::attempts + 1),
                 outbox::last_error.eq(None::<String>),
+            ))
+            .execute(conn)?,
+        Outcome::NoChannel => diesel::update(mine)
+            .set((
+                outbox::delivered_at.eq(Some(now)),
+                outbox::attempts.eq(outbox::attempts + 1),
+                outbox::last_error.eq(Some(NO_CHANNEL)),
             ))
             .execute(conn)?,
         Outcome::Failed { error, retry_at } => diesel::update(mine)

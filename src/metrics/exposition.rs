@@ -157,6 +157,17 @@ pub fn render(pool: Option<PoolGauges>) -> String {
             REGISTRY.delivery_failures[channel as usize].load(Ordering::Relaxed)
         );
     }
+    header(
+        &mut out,
+        "gatehouse_outbox_without_channel_total",
+        "counter",
+        "Notifications finished with no channel to deliver them to (no webhook endpoint, no email).",
+    );
+    let _ = writeln!(
+        out,
+        "gatehouse_outbox_without_channel_total {}",
+        REGISTRY.without_channel.load(Ordering::Relaxed)
+    );
     out
 }
 

@@ -106,6 +106,7 @@ struct Registry {
     idp_last_request: Mutex<HashMap<String, f64>>,
     outbox_backlog: AtomicU64,
     delivery_failures: [AtomicU64; DeliveryChannel::ALL.len()],
+    without_channel: AtomicU64,
 }
 
 /// A notification channel, the label of delivery failures.
@@ -134,6 +135,7 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
     idp_last_request: Mutex::default(),
     outbox_backlog: AtomicU64::new(0),
     delivery_failures: Default::default(),
+    without_channel: AtomicU64::new(0),
 });
 
 /// A metric update never fails a request: a lock poisoned by a panic elsewhere is used as is.
@@ -190,6 +192,12 @@ pub fn record_idp_request(connection_id: &str) {
 /// Notifications neither delivered nor dead, in every organization (as the worker last counted).
 pub fn set_outbox_backlog(rows: u64) {
     REGISTRY.outbox_backlog.store(rows, Ordering::Relaxed);
+}
+
+/// A notification finished with no channel to deliver it to (no live webhook endpoint, no
+/// recipient address with SMTP configured).
+pub fn record_notification_without_channel() {
+    REGISTRY.without_channel.fetch_add(1, Ordering::Relaxed);
 }
 
 /// One failed delivery attempt to one target of a channel.

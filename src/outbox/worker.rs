@@ -120,6 +120,8 @@ async fn with_conn<T: Send + 'static>(
 /// What one attempt at one row found out.
 #[derive(Default)]
 struct Attempt {
+    /// Targets the row could go to (delivered before or not).
+    channels: usize,
     delivered: Vec<String>,
     gone: Vec<String>,
     errors: Vec<String>,
@@ -209,7 +211,10 @@ impl Worker {
         })
         .await?;
         let payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
-        let mut attempt = Attempt::default();
+        let mut attempt = Attempt {
+            channels: hooks.iter().filter(|h| h.disabled_at.is_none()).count() + addresses.len(),
+            ..Attempt::default()
+        };
         for hook in hooks.iter().filter(|h| h.disabled_at.is_none()) {
             let target = format!("webhook:{}", hook.id);
             if !done.contains(&target) {
@@ -306,7 +311,10 @@ impl Worker {
                 disable_gone(c, &row.org_id, hook).map_err(|e| DbError::Panicked(e.to_string()))?;
             }
             let error = attempt.errors.join("; ");
-            let outcome = if attempt.errors.is_empty() {
+            let outcome = if attempt.channels == 0 {
+                metrics::record_notification_without_channel();
+                Outcome::NoChannel
+            } else if attempt.errors.is_empty() {
                 Outcome::Delivered
             } else {
                 Outcome::Failed {

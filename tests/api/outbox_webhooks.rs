@@ -367,3 +367,33 @@ async fn retrying_a_dead_letter_wakes_the_worker_without_waiting_for_a_poll() {
     })
     .await;
 }
+
+#[actix_web::test]
+async fn a_notification_with_no_channel_is_finished_and_says_why() {
+    use diesel::prelude::*;
+    use gatehouse::db::outbox::NO_CHANNEL;
+    use gatehouse::db::schema::outbox;
+
+    let app = spawn_worker_app(3).await;
+    // No webhook endpoint, no SMTP: nowhere to deliver to.
+    notify(&app, "test.event", vec![], json!({ "n": 1 }));
+    eventually("the notification is finished", || async {
+        delivered_count(&app) == 1
+    })
+    .await;
+    let mut conn = gatehouse::db::ConnectionFactory::new(&app.database.url)
+        .unwrap()
+        .open()
+        .unwrap();
+    let (attempts, error): (i32, Option<String>) = outbox::table
+        .filter(outbox::topic.eq("test.event"))
+        .select((outbox::attempts, outbox::last_error))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!((attempts, error.as_deref()), (1, Some(NO_CHANNEL)));
+    let metrics = gatehouse::metrics::render(None);
+    assert!(
+        metrics.contains("gatehouse_outbox_without_channel_total "),
+        "{metrics}"
+    );
+}
