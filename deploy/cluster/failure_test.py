@@ -5,7 +5,9 @@ Okta- and Entra-style clients provision through HAProxy (creates, lookups, PATCH
 with member adds and removes from several clients at once) while the test kills a database node
 (kill -9), restarts it so it rejoins by IST, and kills a gatehouse node. Then it checks what the
 clients were told against what every database node holds, and that a gatehouse node whose
-database node has lost quorum is taken out of rotation. Standard library only.
+database node has lost quorum is taken out of rotation. Last, with all three nodes running again,
+it checks that notifications and token expiry warnings reach a webhook exactly once although
+every node runs an outbox worker. Standard library only.
 """
 
 import json
@@ -19,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 BASE = os.environ["CLUSTER_BASE"]
 LB = os.environ["CLUSTER_LB"]
@@ -89,12 +92,21 @@ def request(method, path, token, body=None, request_id=None):
 
 
 def admin(method, path, token, body=None):
-    req = urllib.request.Request(LB + "/api/v1" + path, method=method,
-                                 data=json.dumps(body).encode() if body else None)
-    req.add_header("Authorization", "Bearer " + token)
-    req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=30) as res:
-        return json.loads(res.read())
+    """One admin API call; a 503 (a node or the cluster catching up) is retried as told, for up
+    to 30 s."""
+    deadline = time.monotonic() + 30
+    while True:
+        req = urllib.request.Request(LB + "/api/v1" + path, method=method,
+                                     data=json.dumps(body).encode() if body else None)
+        req.add_header("Authorization", "Bearer " + token)
+        req.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as res:
+                return json.loads(res.read())
+        except urllib.error.HTTPError as err:
+            if err.code != 503 or time.monotonic() > deadline:
+                raise
+            time.sleep(min(float(err.headers.get("Retry-After") or 1), 2.0))
 
 
 def credentials():
@@ -115,7 +127,8 @@ class Client(threading.Thread):
         self.unknown_title = set()  # users whose last title change had an unknown outcome
         self.membership = {}  # (group, user) -> True/False, last acknowledged
         self.unknown_membership = set()
-        self.history = defaultdict(list)  # (group, user) -> [(request id, op, status)]
+        # (group, user) -> [(request id, op, status)]; user -> [(request id, when, status)]
+        self.history = defaultdict(list)
         self.rng = random.Random(name)
 
     def run(self):
@@ -157,9 +170,11 @@ class Client(threading.Thread):
     def retitle(self, n):
         uid = self.rng.choice(list(self.users))
         op = "Replace" if self.dialect == "entra" else "replace"
+        request_id = f"{self.name}-t{n}"
         status, _ = request("PATCH", f"/Users/{uid}", self.token, {
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-            "Operations": [{"op": op, "path": "title", "value": f"t{n}"}]})
+            "Operations": [{"op": op, "path": "title", "value": f"t{n}"}]}, request_id=request_id)
+        self.history[uid].append((request_id, f"{time.monotonic() - started:.3f}s", status))
         if status == 200:
             self.users[uid]["title"] = f"t{n}"
             self.unknown_title.discard(uid)
@@ -329,7 +344,8 @@ def verify(clients):
                     continue
                 doc = json.loads(row[2])
                 if want["title"] is not None and uid not in c.unknown_title and doc.get("title") != want["title"]:
-                    failures.append(("lost", f"db{node}: {want['userName']} title {doc.get('title')} != {want['title']}"))
+                    failures.append(("lost", f"db{node}: {want['userName']} ({uid}) title {doc.get('title')} != "
+                                             f"{want['title']}: {c.history[uid][-6:]}"))
                 if emails[uid] != {e["value"] for e in doc.get("emails", [])}:
                     failures.append(("partial", f"db{node}: {want['userName']} emails index differs from document"))
                 checked += 1
@@ -354,6 +370,89 @@ def conflicts_answered_as_errors():
         except FileNotFoundError:
             pass
     return found
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A webhook endpoint: records each delivery's `webhook-id` and topic, answers 200."""
+    hits = []  # (webhook-id, topic, data)
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        with lock:
+            Receiver.hits.append((self.headers.get("webhook-id"), body.get("topic"), body.get("data") or {}))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def restart_app(i):
+    """Starts a killed gatehouse node again with its own command line, and waits until ready."""
+    if os.path.exists(os.path.join(BASE, "pids", f"app{i}")):
+        return
+    proc = subprocess.Popen(["bash", os.path.join(BASE, f"start-app{i}.sh")])
+    with open(os.path.join(BASE, "pids", f"app{i}"), "w") as f:
+        f.write(str(proc.pid))
+    t0 = time.monotonic()
+    while not ready(APP_PORTS[i - 1]):
+        if time.monotonic() - t0 > 60:
+            failures.append(("recover", f"app{i} did not start again"))
+            return
+        time.sleep(0.3)
+    note(f"app{i} started again")
+
+
+def check_outbox(admin_token):
+    """Every node runs an outbox worker and offers the expiry sweep every 3 s: each notification
+    (an export's `export.ready`) and each expiry warning (`token.expiring`, one per token) must
+    reach the webhook exactly once, and the database must hold one warning per token."""
+    for i in range(1, len(APP_PORTS) + 1):
+        restart_app(i)
+    time.sleep(3)  # HAProxy puts a node back after two good checks a second apart
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    admin("POST", "/webhooks", admin_token, {"url": url})
+    exports, tokens = 10 if SHORT else 30, 10 if SHORT else 30
+    export_ids = {admin("POST", "/apps/exports", admin_token)["id"] for _ in range(exports)}
+    token_ids = {admin("POST", "/tokens", admin_token, {"name": f"outbox check {n}", "expires_in_days": 3})["id"]
+                 for n in range(tokens)}
+    note(f"outbox: {exports} exports and {tokens} tokens expiring in 3 days, webhook at {url}")
+    t0 = time.monotonic()
+
+    def seen():
+        with lock:
+            return ({h[2].get("export_id") for h in Receiver.hits if h[1] == "export.ready"} >= export_ids
+                    and {h[2].get("token_id") for h in Receiver.hits if h[1] == "token.expiring"} >= token_ids)
+
+    while not seen():
+        if time.monotonic() - t0 > 90:
+            failures.append(("outbox", "not every notification reached the webhook within 90 s"))
+            break
+        time.sleep(0.5)
+    all_seen = time.monotonic() - t0
+    time.sleep(8)  # two more sweep periods and poll rounds: room for any duplicate to show
+    server.shutdown()
+    with lock:
+        hits = list(Receiver.hits)
+    by_id = Counter(h[0] for h in hits)
+    duplicates = {k: n for k, n in by_id.items() if n > 1}
+    if duplicates:
+        failures.append(("outbox", f"{len(duplicates)} notifications delivered more than once: "
+                                   f"{list(duplicates.items())[:5]}"))
+    warnings = Counter(h[2].get("token_id") for h in hits if h[1] == "token.expiring")
+    twice = {t: n for t, n in warnings.items() if t in token_ids and n != 1}
+    if twice:
+        failures.append(("outbox", f"expiry warnings not exactly once: {list(twice.items())[:5]}"))
+    for node in range(1, len(DB_PORTS) + 1):
+        rows = db_query(node, "SELECT COUNT(*) FROM outbox WHERE topic = 'token.expiring' "
+                              "AND payload LIKE '%outbox check%'")
+        if int(rows[0][0]) != tokens:
+            failures.append(("outbox", f"db{node}: {rows[0][0]} expiry warnings for {tokens} tokens"))
+    note(f"outbox: {len(hits)} deliveries, {len(by_id)} distinct ids, {len(duplicates)} duplicates, "
+         f"every one received {all_seen:.1f}s after the last was written")
 
 
 def main():
@@ -386,6 +485,7 @@ def main():
         failures.append(("conflict", f"a write conflict reached a client: {line}"))
     if not NO_CHAOS:
         check_quorum_loss()
+        check_outbox(admin_token)
 
     total = sum(statuses.values())
     print("\n=== failure test figures")
