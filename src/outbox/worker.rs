@@ -139,8 +139,12 @@ impl Worker {
     /// it enqueues, this worker (or any other) delivers like every notification.
     async fn sweep_expiry_warnings(&self, period: Duration) {
         let swept = with_conn(&self.pool, move |c| {
-            let Some(claim) = super::schedule::claim(c, EXPIRY_SWEEP_JOB, period)? else {
-                return Ok(None);
+            let claim = match super::schedule::claim(c, EXPIRY_SWEEP_JOB, period) {
+                Ok(Some(claim)) => claim,
+                Ok(None) => return Ok(None),
+                // Another instance's claim won on another node (a Galera certification failure).
+                Err(e) if db::is_retryable(&e) => return Ok(None),
+                Err(e) => return Err(e.into()),
             };
             crate::governance::tokens::policy::sweep_expiry_warnings(c, claim.run_at)
                 .map(Some)
@@ -165,11 +169,22 @@ impl Worker {
             let now = crate::clock::now();
             let mut mine = Vec::new();
             for candidate in store::due(c, now, limit)? {
-                if store::claim(c, &candidate, &me, now + lease)? {
-                    mine.push(Candidate {
+                match store::claim(c, &candidate, &me, now + lease) {
+                    Ok(true) => mine.push(Candidate {
                         claim_version: candidate.claim_version + 1,
                         ..candidate
-                    });
+                    }),
+                    Ok(false) => {}
+                    // On a Galera cluster a claim racing another node's is refused at COMMIT
+                    // (a certification failure, error 1213): that worker won the row.
+                    Err(e) if db::is_retryable(&e) => {}
+                    // Anything else ends the round, but the rows already claimed are this
+                    // worker's: dropping them would hold them back for a whole lease.
+                    Err(e) if !mine.is_empty() => {
+                        tracing::warn!(error = %e, "outbox: claiming stopped part-way");
+                        break;
+                    }
+                    Err(e) => return Err(e.into()),
                 }
             }
             Ok(mine)
