@@ -475,3 +475,87 @@ async fn another_organizations_app_actors_are_not_found() {
         .await
         .expect(200);
 }
+
+#[actix_web::test]
+async fn authorize_answers_for_an_app_actor_with_the_reason_chain() {
+    let app = spawn_app().await;
+    let (member, _) = user_with_role(&app, "m@example.com", "member").await;
+    let a = actor(
+        &app,
+        "Planner",
+        json!([{ "resource": "projects", "access": "write", "projects": ["p1"] },
+               { "resource": "users", "access": "read" }]),
+    )
+    .await;
+    let aid = id(&a);
+    let ask = |body: Value| {
+        let app = &app;
+        async move {
+            root(app, Method::POST, "/authorize", Some(body))
+                .await
+                .expect(200)
+                .body
+        }
+    };
+    let d = ask(
+        json!({ "app_actor_id": aid, "resource": "projects", "access": "write",
+                        "project_id": "p1" }),
+    )
+    .await;
+    assert_eq!(d["allowed"], true, "{d}");
+    let d = ask(
+        json!({ "app_actor_id": aid, "resource": "projects", "access": "write",
+                        "project_id": "p2" }),
+    )
+    .await;
+    assert_eq!(d["allowed"], false);
+    assert_eq!(d["denied_by"], "grant");
+    assert!(d["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["code"] == "project_not_in_grant"));
+    let d = ask(json!({ "app_actor_id": aid, "resource": "groups", "access": "read" })).await;
+    assert_eq!(d["denied_by"], "grant");
+    // Acting for a member who may not view members: the user link refuses.
+    let d = ask(
+        json!({ "app_actor_id": aid, "resource": "users", "access": "read",
+                        "on_behalf_of": member }),
+    )
+    .await;
+    assert_eq!(d["allowed"], false);
+    assert_eq!(d["denied_by"], "user");
+    let d = ask(json!({ "app_actor_id": aid, "resource": "users", "access": "read" })).await;
+    assert_eq!(d["allowed"], true);
+    // An org setting.
+    root(
+        &app,
+        Method::PUT,
+        "/apps/settings",
+        Some(
+            json!({ "app_mode": "allow_all", "external_automation": false,
+                     "approval_recipients": null }),
+        ),
+    )
+    .await
+    .expect(200);
+    let d = ask(json!({ "app_actor_id": aid, "resource": "users", "access": "read" })).await;
+    assert_eq!(d["denied_by"], "org_setting");
+    // Unknown actor: 404; bad input: 422.
+    root(
+        &app,
+        Method::POST,
+        "/authorize",
+        Some(json!({ "app_actor_id": "nope", "resource": "users", "access": "read" })),
+    )
+    .await
+    .expect(404);
+    let reply = root(
+        &app,
+        Method::POST,
+        "/authorize",
+        Some(json!({ "app_actor_id": aid, "resource": "everything", "access": "read" })),
+    )
+    .await;
+    assert!(reply.status == 400 || reply.status == 422, "{}", reply.text);
+}

@@ -140,3 +140,176 @@ pub fn authenticate(
         scope: parse_scope(&scope).intersect(&held),
     }))
 }
+
+/// `POST /authorize` about an app actor: may it do `access` on `resource` (in `project_id`),
+/// acting for `on_behalf_of` if given?
+#[derive(Debug, Clone, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActorQuestion {
+    pub app_actor_id: String,
+    pub on_behalf_of: Option<String>,
+    pub resource: super::grants::ResourceKind,
+    pub access: super::grants::Access,
+    pub project_id: Option<String>,
+}
+
+/// A link of an app actor decision's reason chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActorLink {
+    /// The actor itself: active or deactivated.
+    AppActor,
+    /// Its grants: `code` says `grant_missing` or `project_not_in_grant`.
+    Grant,
+    /// An organization setting (`apps`, `external_automation`).
+    OrgSetting,
+    /// The registry app it belongs to (blocked, not approved).
+    App,
+    /// The user it acts for: active, and holding the permissions the action needs.
+    User,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActorReason {
+    pub link: ActorLink,
+    pub allows: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActorDecision {
+    pub app_actor_id: String,
+    pub on_behalf_of: Option<String>,
+    pub resource: super::grants::ResourceKind,
+    pub access: super::grants::Access,
+    pub project_id: Option<String>,
+    pub allowed: bool,
+    pub denied_by: Option<ActorLink>,
+    pub reasons: Vec<ActorReason>,
+}
+
+fn reason(link: ActorLink, allows: bool, code: Option<&str>, detail: String) -> ActorReason {
+    ActorReason {
+        link,
+        allows,
+        code: code.map(str::to_owned),
+        detail,
+    }
+}
+
+/// Decides a question about an app actor of `org`, with every link of the chain. An actor or
+/// user of another organization is a 404.
+pub fn decide(
+    conn: &mut DbConnection,
+    cache: &crate::governance::roles::DecisionCache,
+    org: &str,
+    q: &ActorQuestion,
+) -> Result<ActorDecision, GovernanceError> {
+    use crate::governance::roles::decisions;
+    let actor = actor_store::find(conn, org, &q.app_actor_id)?.ok_or_else(|| {
+        GovernanceError::NotFound(format!(
+            "no app actor {:?} in this organization",
+            q.app_actor_id
+        ))
+    })?;
+    let mut reasons = vec![reason(
+        ActorLink::AppActor,
+        actor.active,
+        None,
+        if actor.active {
+            "the app actor is active".into()
+        } else {
+            "the app actor is deactivated".into()
+        },
+    )];
+    let grants = load_grants(conn, org, &actor.id)?;
+    reasons.push(
+        match grants.allows(q.resource, q.access, q.project_id.as_deref()) {
+            Ok(()) => reason(
+                ActorLink::Grant,
+                true,
+                None,
+                format!(
+                    "the app actor holds {} on {}",
+                    q.access.as_str(),
+                    q.resource.as_str()
+                ),
+            ),
+            Err(miss) => reason(
+                ActorLink::Grant,
+                false,
+                Some(match miss {
+                    super::grants::GrantMiss::GrantMissing => "grant_missing",
+                    super::grants::GrantMiss::ProjectNotInGrant => "project_not_in_grant",
+                }),
+                miss.detail().into(),
+            ),
+        },
+    );
+    reasons.push(match org_denial(conn, org, &actor.id)? {
+        None => reason(
+            ActorLink::OrgSetting,
+            true,
+            None,
+            "the organization's settings allow this app actor".into(),
+        ),
+        Some(d) => reason(
+            match d {
+                OrgDenial::AppBlocked | OrgDenial::AppNotApproved => ActorLink::App,
+                _ => ActorLink::OrgSetting,
+            },
+            false,
+            Some(d.name()),
+            d.detail().into(),
+        ),
+    });
+    if let Some(user_id) = &q.on_behalf_of {
+        let view = decisions::view(conn, cache, org)?;
+        let model = decisions::user_entry(conn, &view, org, user_id)?.ok_or_else(|| {
+            GovernanceError::NotFound(format!("no user {user_id:?} in this organization"))
+        })?;
+        let granted = view.permissions(&model);
+        let needed: Vec<_> = crate::rbac::ACTION_GRANTS
+            .iter()
+            .filter(|(_, g)| *g == Some((q.resource, q.access)))
+            .map(|(p, _)| *p)
+            .collect();
+        let missing = needed.iter().find(|p| !granted.contains(**p));
+        reasons.push(match (model.active, missing) {
+            (false, _) => reason(
+                ActorLink::User,
+                false,
+                Some("user_deactivated"),
+                "the user the app acts for is deactivated".into(),
+            ),
+            (true, Some(p)) => reason(
+                ActorLink::User,
+                false,
+                Some(p.as_str()),
+                format!(
+                    "the user the app acts for lacks the permission {}",
+                    p.as_str()
+                ),
+            ),
+            (true, None) => reason(
+                ActorLink::User,
+                true,
+                None,
+                "the user the app acts for may do this too".into(),
+            ),
+        });
+    }
+    let denied_by = reasons.iter().find(|r| !r.allows).map(|r| r.link);
+    Ok(ActorDecision {
+        app_actor_id: actor.id,
+        on_behalf_of: q.on_behalf_of.clone(),
+        resource: q.resource,
+        access: q.access,
+        project_id: q.project_id.clone(),
+        allowed: denied_by.is_none(),
+        denied_by,
+        reasons,
+    })
+}

@@ -194,10 +194,10 @@ pub(super) fn load_grants(
         ) else {
             continue; // a kind retired later grants nothing
         };
-        let projects = match r.projects.as_deref() {
-            None => None,
-            Some(json) => Some(serde_json::from_str::<Vec<String>>(json).unwrap_or_default()),
-        };
+        let projects = r
+            .projects
+            .as_deref()
+            .map(|json| serde_json::from_str::<Vec<String>>(json).unwrap_or_default());
         grants.push(Grant {
             resource,
             access,
