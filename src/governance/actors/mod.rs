@@ -2,8 +2,7 @@
 //! agents. No seat, never listed or counted with people, an owner (a user or a team) for
 //! accountability only, and they outlive whoever created them. What one may do is its explicit
 //! grants (`grants`); its tokens (`gaa_`) carry a subset and may name a user they act for
-//! (`tokens`); `access` decides a call by one of them (grants, org settings, the user);
-//! `moving` moves an integration off a person's token.
+//! (`tokens`); `access` decides a call by one of them (grants, org settings, the user).
 //!
 //! The operations here take the organization and the `Actor` who acts, so the admin API (after
 //! `rbac::ManageAppActors`) and the SCIM `Agent` endpoints share them: `create`, `find`,
@@ -11,7 +10,6 @@
 
 pub mod access;
 pub mod grants;
-pub mod moving;
 mod service;
 pub mod tokens;
 

@@ -1,1 +1,0 @@
-//! Moving an integration off a person's token (issue 14): placeholder, filled in below.
