@@ -20,10 +20,21 @@ pub enum Actor {
     AppActor {
         id: String,
         on_behalf_of: Option<String>,
+        /// The token presented (its id), recorded in every event's details as `credential`.
+        credential: Option<String>,
     },
     /// gatehouse itself (bootstrap, scheduled sweeps).
     System,
 }
+
+/// Every actor kind the trail records (`actor_kind`).
+pub const ACTOR_KINDS: [&str; 5] = [
+    "user",
+    "idp_connection",
+    "service_account",
+    "app_actor",
+    "system",
+];
 
 impl Actor {
     fn kind(&self) -> &'static str {
@@ -41,6 +52,29 @@ impl Actor {
             Actor::User(id) | Actor::IdpConnection(id) | Actor::ServiceAccount(id) => id,
             Actor::AppActor { id, .. } => id,
             Actor::System => "system",
+        }
+    }
+
+    /// The event's details, with the credential the actor presented (app actors).
+    fn details(&self, details: &Value) -> String {
+        match self {
+            Actor::AppActor {
+                credential: Some(token),
+                ..
+            } => {
+                let mut details = match details {
+                    Value::Object(map) => map.clone(),
+                    Value::Null => serde_json::Map::new(),
+                    other => {
+                        let mut map = serde_json::Map::new();
+                        map.insert("details".into(), other.clone());
+                        map
+                    }
+                };
+                details.insert("credential".into(), Value::String(token.clone()));
+                Value::Object(details).to_string()
+            }
+            _ => details.to_string(),
         }
     }
 
@@ -79,7 +113,7 @@ pub fn record(conn: &mut DbConnection, event: AuditEvent<'_>) -> QueryResult<()>
             audit_events::action.eq(event.action),
             audit_events::target_kind.eq(event.target_kind),
             audit_events::target_id.eq(event.target_id),
-            audit_events::details.eq(event.details.to_string()),
+            audit_events::details.eq(event.actor.details(&event.details)),
             audit_events::request_id.eq(crate::telemetry::current_request_id()),
         ))
         .execute(conn)
@@ -113,7 +147,7 @@ pub fn record_all(conn: &mut DbConnection, events: &[AuditEvent<'_>]) -> QueryRe
                 .bind::<Text, _>(event.action.to_owned())
                 .bind::<Text, _>(event.target_kind.to_owned())
                 .bind::<Text, _>(event.target_id.to_owned())
-                .bind::<Text, _>(event.details.to_string())
+                .bind::<Text, _>(event.actor.details(&event.details))
                 .bind::<Nullable<Text>, _>(request_id.clone());
         }
         query.execute(conn)?;
@@ -147,6 +181,25 @@ pub fn recent(
 ) -> QueryResult<Vec<StoredAuditEvent>> {
     audit_events::table
         .filter(audit_events::org_id.eq(org_id.as_str()))
+        .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
+        .limit(limit)
+        .load(conn)
+}
+
+/// The newest events of an organization, newest first, by one kind of actor if given (on the
+/// `(org_id, actor_kind, occurred_at)` index).
+pub fn recent_by(
+    conn: &mut DbConnection,
+    org_id: &OrgId,
+    actor_kind: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<StoredAuditEvent>> {
+    let Some(kind) = actor_kind else {
+        return recent(conn, org_id, limit);
+    };
+    audit_events::table
+        .filter(audit_events::org_id.eq(org_id.as_str()))
+        .filter(audit_events::actor_kind.eq(kind))
         .order((audit_events::occurred_at.desc(), audit_events::id.desc()))
         .limit(limit)
         .load(conn)

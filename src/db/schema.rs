@@ -360,6 +360,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        app_id -> Nullable<Text>,
     }
 }
 
@@ -374,6 +375,37 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_actor_grants (actor_id, resource_kind, access) {
+        org_id -> Text,
+        actor_id -> Text,
+        resource_kind -> Text,
+        access -> Text,
+        projects -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    app_actor_tokens (token_id) {
+        token_id -> Text,
+        org_id -> Text,
+        actor_id -> Text,
+        on_behalf_of -> Nullable<Text>,
+        grants -> Text,
+    }
+}
+
+diesel::table! {
+    personal_token_grants_used (token_id, resource_kind, access, used_on) {
+        org_id -> Text,
+        token_id -> Text,
+        resource_kind -> Text,
+        access -> Text,
+        used_on -> Timestamp,
     }
 }
 
@@ -410,4 +442,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     app_actors,
     agentic_applications,
+    app_actor_grants,
+    app_actor_tokens,
+    personal_token_grants_used,
 );

@@ -3,6 +3,7 @@
 //! licences, and decisions that explain themselves (a compiled per-organization view checked
 //! against a plain reference evaluator). Role mapping, apps, access and actors come beside it.
 
+pub mod actors;
 pub mod apps;
 pub mod mapping;
 pub mod roles;

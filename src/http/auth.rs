@@ -269,6 +269,12 @@ impl FromRequest for AdminCaller {
             {
                 return service_account_caller(&state, t.to_owned(), client).await;
             }
+            if let Some(t) = token
+                .as_deref()
+                .filter(|t| well_formed(t, TokenKind::AppActor))
+            {
+                return app_actor_caller(&state, t.to_owned(), client).await;
+            }
             let found = match token {
                 None => Err("no bearer token".to_owned()),
                 // Checked here, not in the pooled read: a forged token costs no connection.
@@ -320,6 +326,7 @@ impl FromRequest for AdminCaller {
                             user_id: UserId(user.id.clone()),
                             base,
                             granted,
+                            scope: None,
                         },
                         org_id: OrgId(user.org_id),
                         user_id: UserId(user.id),
@@ -366,6 +373,7 @@ fn remembered_admin(state: &AppState, token: &str) -> Option<AdminCaller> {
             user_id: UserId(who.user_id.clone()),
             base,
             granted,
+            scope: None,
         },
         org_id: OrgId(who.org_id),
         user_id: UserId(who.user_id),
@@ -440,6 +448,7 @@ async fn service_account_caller(
                 user_id: UserId(account.id.clone()),
                 base: Some(base),
                 granted,
+                scope: None,
             },
             org_id: OrgId(account.org_id),
             user_id: UserId(account.id),
@@ -454,3 +463,81 @@ async fn service_account_caller(
         }
     }
 }
+
+/// An app actor's token on the admin API (issue 14): the actor acts with its token's grants
+/// (within its own), and with `on_behalf_of` only where the user may act too. Not remembered
+/// in the credential cache, like service accounts: deactivating the actor or revoking the
+/// token takes effect on the next request on every instance. A token the organization's
+/// settings refuse (apps off, the app blocked or not approved, external automation off) or
+/// whose user is deactivated is a 403 with the reason; any other failure is a 401.
+async fn app_actor_caller(
+    state: &web::Data<AppState>,
+    token: String,
+    client: Option<std::net::IpAddr>,
+) -> Result<AdminCaller, actix_web::Error> {
+    use crate::governance::actors::access::{self, Refused};
+    let cache = state.decisions.clone();
+    let found = state
+        .with_conn(move |conn| -> Result<_, ApiError> {
+            let credential = match access::authenticate(conn, &token)? {
+                Ok(c) => c,
+                Err(refused) => return Ok(Err(refused)),
+            };
+            let scope = std::sync::Arc::new(credential.scope.clone());
+            let mut granted = crate::rbac::permissions_of_grants(&scope);
+            let mut base = Some(crate::governance::roles::BaseRole::Member);
+            if let Some(user_id) = &credential.on_behalf_of {
+                let view = decisions::view(conn, &cache, &credential.org_id)?;
+                let model = match decisions::user_entry(conn, &view, &credential.org_id, user_id)? {
+                    Some(m) if m.active => m,
+                    _ => return Ok(Err(Refused::Unauthenticated(ON_BEHALF_INACTIVE.into()))),
+                };
+                let (user_base, user_granted) = decisions::effective(&view, &model);
+                granted = crate::governance::roles::PermissionSet(granted.0 & user_granted.0);
+                base = user_base;
+            }
+            Ok(Ok((credential, scope, base, granted)))
+        })
+        .await?;
+    match found {
+        Ok((credential, scope, base, granted)) => Ok(AdminCaller {
+            principal: Principal {
+                actor: Actor::AppActor {
+                    id: credential.actor_id.clone(),
+                    on_behalf_of: credential.on_behalf_of.clone(),
+                    credential: Some(credential.token_id.clone()),
+                },
+                org_id: OrgId(credential.org_id.clone()),
+                user_id: UserId(credential.actor_id.clone()),
+                base,
+                granted,
+                scope: Some(scope),
+            },
+            org_id: OrgId(credential.org_id),
+            user_id: UserId(credential.actor_id),
+            role: "app_actor".to_owned(),
+        }),
+        Err(Refused::Denied(denial)) => {
+            tracing::info!(
+                reason = denial.detail(),
+                "app actor token refused by org settings"
+            );
+            Err(ApiError::forbidden(&format!("{} ({})", denial.detail(), denial.name())).into())
+        }
+        Err(Refused::Unauthenticated(reason)) if reason == ON_BEHALF_INACTIVE => {
+            tracing::info!(%reason, "app actor token refused");
+            Err(ApiError::forbidden(ON_BEHALF_INACTIVE).into())
+        }
+        Err(Refused::Unauthenticated(reason)) => {
+            tracing::info!(%reason, "app actor token refused");
+            if let Some(ip) = client {
+                state.auth_failures.record_failure(ip);
+            }
+            Err(ApiError::unauthorized("the bearer token is not valid").into())
+        }
+    }
+}
+
+/// Why a genuine app-actor token acting for a user is refused (403).
+const ON_BEHALF_INACTIVE: &str =
+    "the user this app actor's token acts for is deactivated or no longer in the organization";

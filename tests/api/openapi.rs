@@ -4,6 +4,7 @@
 //! app (successes and problem+json errors) answer with a documented status, the documented
 //! content type and a body that fits the documented schema (`validate`: objects are closed).
 
+mod app_actors;
 mod apps;
 mod conformance;
 mod mapping_and_invites;
@@ -138,6 +139,7 @@ async fn every_operation_answers_as_documented() {
     tokens::service_accounts(&mut c).await;
     notifications::webhooks_and_dead_letters(&mut c).await;
     apps::registry_and_usage(&mut c, &member_id).await;
+    app_actors::app_actors(&mut c).await;
     // The audit trail now holds an event of every kind of change above.
     c.expect(Root, "GET /api/v1/audit-events?limit=1000", &[], None, 200)
         .await;

@@ -26,6 +26,8 @@ use crate::governance::roles::{decisions, GovernanceError, Permission};
 use crate::http::{AdminCaller, AppState};
 use crate::rbac::ViewMembers;
 
+mod app_actor;
+
 const MAX_CHECKS: usize = 100;
 
 pub fn configure(r: &mut ApiRoutes) {
@@ -204,6 +206,9 @@ async fn authorize(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
+    if app_actor::asks_about_app_actor(&body) {
+        return app_actor::answer(auth, state, body).await;
+    }
     let request: Request = parse(&body)?;
     let (checks, batch) = match request {
         Request::One(check) => (vec![check], false),

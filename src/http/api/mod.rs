@@ -3,6 +3,7 @@
 //! The OpenAPI document served at `/api/v1/openapi.json` is generated from the handlers'
 //! `#[utoipa::path]` annotations (see `openapi`); the routes come from one table (`routes`).
 
+mod app_actors;
 mod app_requests;
 mod apps;
 mod authorize;
@@ -57,7 +58,8 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(apps::configure)
         .add(authorize::configure)
         .add(tokens::configure)
-        .add(service_accounts::configure);
+        .add(service_accounts::configure)
+        .add(app_actors::configure);
 }
 
 /// The caller: who they are, in which organization, with which role.
@@ -94,6 +96,9 @@ struct AuditQuery {
     /// How many events, 1 to 1000 (default 100).
     #[param(minimum = 1, maximum = 1000)]
     limit: Option<i64>,
+    /// Only events by this kind of actor: `user`, `idp_connection`, `service_account`,
+    /// `app_actor` or `system`.
+    actor_kind: Option<String>,
 }
 
 /// The organization's newest audit events, newest first.
@@ -128,8 +133,20 @@ async fn audit_events(
         return Err(ApiError::bad_request("limit must be between 1 and 1000"));
     }
     let org_id = auth.org_id;
+    let kind = query.actor_kind.clone();
+    if kind
+        .as_deref()
+        .is_some_and(|k| !audit::ACTOR_KINDS.contains(&k))
+    {
+        return Err(ApiError::bad_request(format!(
+            "actor_kind must be one of {}",
+            audit::ACTOR_KINDS.join(", ")
+        )));
+    }
     let events = state
-        .with_conn(move |conn| audit::recent(conn, &org_id, limit).map_err(DbError::from))
+        .with_conn(move |conn| {
+            audit::recent_by(conn, &org_id, kind.as_deref(), limit).map_err(DbError::from)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AuditEventList { events }))
 }

@@ -121,6 +121,14 @@ use super::problem::{Problem, ProblemResponse};
         super::service_accounts::create_token,
         super::service_accounts::list_tokens,
         super::service_accounts::revoke_token,
+        super::app_actors::create,
+        super::app_actors::list,
+        super::app_actors::get,
+        super::app_actors::update,
+        super::app_actors::delete,
+        super::app_actors::create_token,
+        super::app_actors::list_tokens,
+        super::app_actors::revoke_token,
     ),
     components(schemas(Problem), responses(ProblemResponse)),
     modifiers(&BearerAuth),
@@ -137,6 +145,7 @@ use super::problem::{Problem, ProblemResponse};
         (name = "tokens", description = "Personal access tokens, their policy and inventory"),
         (name = "service-accounts", description = "Service accounts and their tokens"),
         (name = "service", description = "Health and this document"),
+        (name = "app-actors", description = "App actors: non-human identities, grants, tokens"),
     )
 )]
 pub struct ApiDoc;
