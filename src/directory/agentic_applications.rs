@@ -90,8 +90,6 @@ impl ProvisionedKind for AgenticApplications {
     ) -> Result<(), ScimError> {
         row.name = take_name(&mut doc)?;
         row.external_id = take_text(&mut doc, "externalId", 255)?;
-        // Active unless the IdP says otherwise, as an agent.
-        doc.entry(names::ACTIVE).or_insert(Value::Bool(true));
         row.document = stored_document(doc)?;
         Ok(())
     }

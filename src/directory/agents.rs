@@ -106,10 +106,12 @@ impl ProvisionedKind for Agents {
         row.description = take_text(&mut doc, names::DESCRIPTION, 16_000)?;
         row.agent_type = take_text(&mut doc, names::AGENT_TYPE, 64)?;
         row.external_id = take_text(&mut doc, "externalId", 255)?;
-        // Active unless the IdP says otherwise, as a user (a PUT without `active` too).
+        // As a user: active unless the IdP says otherwise, and `active` stays in the document
+        // only to remember whether the IdP assigned it (a PATCH `remove` unassigns it, RFC 7644
+        // §3.5.2.2). The column decides; `editable` shows it.
         row.active = doc
-            .remove(names::ACTIVE)
-            .and_then(|v| v.as_bool())
+            .get(names::ACTIVE)
+            .and_then(Value::as_bool)
             .unwrap_or(true);
         row.document = stored_document(doc)?;
         Ok(())
@@ -132,9 +134,13 @@ impl ProvisionedKind for Agents {
                 doc.insert(name.into(), json!(v));
             }
         }
-        doc.insert(names::ACTIVE.into(), json!(row.active));
         for (k, v) in super::render::document(&row.document) {
             doc.entry(k).or_insert(v);
+        }
+        // Shown when assigned, or when false (e.g. an admin suspended the actor), and then
+        // always as the column says.
+        if doc.contains_key(names::ACTIVE) || !row.active {
+            doc.insert(names::ACTIVE.into(), json!(row.active));
         }
         doc
     }

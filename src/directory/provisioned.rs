@@ -84,7 +84,9 @@ pub fn create<K: ProvisionedKind>(
     caller: &Caller,
     body: Value,
 ) -> Result<Resource, DirectoryError> {
-    let doc = prepare::<K>(caller, body)?;
+    let mut doc = prepare::<K>(caller, body)?;
+    // A new resource is active unless the IdP says otherwise, as a new user.
+    doc.entry(names::ACTIVE).or_insert(Value::Bool(true));
     transaction(conn, |conn| {
         let mut row = K::blank(
             caller,

@@ -135,6 +135,17 @@ async fn an_agent_keeps_the_draft_attributes_it_does_not_interpret() {
     ] {
         assert!(replaced.get(gone).is_none(), "{gone} in {replaced}");
     }
+    // Unassigned `active` (RFC 7644 §3.5.2.2 remove) is shown as absent and means active.
+    let removed = app
+        .patch_ops(&path, json!([{ "op": "remove", "path": "active" }]))
+        .await
+        .expect(200)
+        .body;
+    assert!(removed.get("active").is_none(), "{removed}");
+    let active = app
+        .get_ok(&format!("/Agents{}", filter_query("active eq true")))
+        .await;
+    assert_eq!(ids_in(&active), [id_of(&created)]);
     // groups are read-only for agents, as for users.
     app.patch_ops(
         &path,
@@ -595,4 +606,64 @@ async fn discovery_advertises_agents_and_agentic_applications() {
         config["agentExtension"],
         json!({ "supported": true, "agentsSupported": true, "agenticApplicationsSupported": true })
     );
+}
+
+#[actix_web::test]
+async fn an_agentic_application_is_changed_only_by_its_connection() {
+    let app = spawn_app().await;
+    let second = app.create_idp_connection("Second IdP", "generic").await;
+    let theirs = app
+        .send_as(
+            &second.secret,
+            Method::POST,
+            "/AgenticApplications",
+            Some(app_body("their-app")),
+        )
+        .await
+        .expect(201)
+        .body;
+    let path = format!("/AgenticApplications/{}", id_of(&theirs));
+    app.patch_ops(&path, json!([{ "op": "remove", "path": "displayName" }]))
+        .await
+        .expect_error(403, None);
+    app.delete_reply(&path).await.expect_error(403, None);
+    // Its own connection removes an attribute, then deletes it.
+    let patched = app
+        .send_as(
+            &second.secret,
+            Method::PATCH,
+            &path,
+            Some(common::patch_body(
+                json!([{ "op": "remove", "path": "displayName" }]),
+            )),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert!(patched.get("displayName").is_none(), "{patched}");
+    app.send_as(&second.secret, Method::DELETE, &path, None)
+        .await
+        .expect(204);
+}
+
+#[actix_web::test]
+async fn a_root_search_narrows_a_filter_to_the_types_that_have_its_attributes() {
+    let app = spawn_app().await;
+    let mut body = agent_body("root-found");
+    body["agentType"] = json!("Assistant");
+    let agent = create_agent(&app, body).await;
+    app.create_user("someone").await;
+    let found = app
+        .post_reply(
+            "/.search",
+            json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+                "filter": "agentType eq \"assistant\"",
+            }),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(ids_in(&found), [id_of(&agent)]);
+    assert_eq!(found["Resources"][0]["meta"]["resourceType"], "Agent");
 }

@@ -209,7 +209,9 @@ async fn service_provider_config(
         },
     });
     // draft-abbey-scim-agent-extension-00 §4.1: the agent resource types are advertised here.
-    config[agent_key] = agent_extension;
+    if s.advertise_agent_extension {
+        config[agent_key] = agent_extension;
+    }
     scim_json(config)
 }
 
