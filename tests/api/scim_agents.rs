@@ -667,3 +667,39 @@ async fn a_root_search_narrows_a_filter_to_the_types_that_have_its_attributes() 
     assert_eq!(ids_in(&found), [id_of(&agent)]);
     assert_eq!(found["Resources"][0]["meta"]["resourceType"], "Agent");
 }
+
+#[actix_web::test]
+async fn of_two_racing_writers_with_the_same_if_match_exactly_one_wins() {
+    let app = spawn_app().await;
+    let created = create_agent(&app, agent_body("raced")).await;
+    let path = format!("/Agents/{}", id_of(&created));
+    let seen = created["meta"]["version"].as_str().unwrap().to_owned();
+    let writes = (0..6).map(|i| {
+        let (app, path, seen) = (&app, path.clone(), seen.clone());
+        async move {
+            let ops = json!([{ "op": "replace", "path": "displayName", "value": format!("w{i}") }]);
+            app.send(
+                Method::PATCH,
+                &path,
+                Some(common::patch_body(ops)),
+                &[("If-Match", &seen)],
+            )
+            .await
+        }
+    });
+    let replies = futures_util::future::join_all(writes).await;
+    let statuses: Vec<u16> = replies.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 412),
+        "{statuses:?}"
+    );
+    let winner = replies.iter().find(|r| r.status == 200).unwrap();
+    let read = app.get_ok(&path).await;
+    assert_eq!(read["displayName"], winner.body["displayName"]);
+    assert_eq!(read["meta"]["version"], "W/\"2\"");
+}
