@@ -703,3 +703,17 @@ async fn of_two_racing_writers_with_the_same_if_match_exactly_one_wins() {
     assert_eq!(read["displayName"], winner.body["displayName"]);
     assert_eq!(read["meta"]["version"], "W/\"2\"");
 }
+
+#[actix_web::test]
+async fn the_agent_extension_object_can_be_left_out_of_the_service_provider_config() {
+    let database = common::TestDatabase::fresh();
+    let mut settings = common::test_settings(&database.url);
+    settings.scim.advertise_agent_extension = false;
+    let app = common::spawn_with(settings, database).await;
+    let config = app.get_ok("/ServiceProviderConfig").await;
+    assert!(config.get("agentExtension").is_none(), "{config}");
+    // The resource types are listed and served all the same.
+    let types = app.get_ok("/ResourceTypes").await;
+    assert_eq!(types["totalResults"], 4);
+    create_agent(&app, agent_body("still-served")).await;
+}
