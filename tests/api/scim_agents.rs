@@ -717,3 +717,30 @@ async fn the_agent_extension_object_can_be_left_out_of_the_service_provider_conf
     assert_eq!(types["totalResults"], 4);
     create_agent(&app, agent_body("still-served")).await;
 }
+
+#[actix_web::test]
+async fn an_entra_connection_may_send_booleans_as_strings_for_agents_too() {
+    let app = spawn_app().await;
+    let entra = app.create_idp_connection("Entra", "entra").await;
+    let mut body = agent_body("entra-agent");
+    body["active"] = json!("False");
+    let created = app
+        .send_as(&entra.secret, Method::POST, "/Agents", Some(body))
+        .await
+        .expect(201)
+        .body;
+    assert_eq!(created["active"], false);
+    let path = format!("/Agents/{}", id_of(&created));
+    let ops = json!([{ "op": "Replace", "path": "active", "value": "True" }]);
+    let patched = app
+        .send_as(
+            &entra.secret,
+            Method::PATCH,
+            &path,
+            Some(common::patch_body(ops)),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(patched["active"], true);
+}
