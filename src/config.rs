@@ -37,6 +37,10 @@ const ENV_KEYS: &[(&str, &[&str])] = &[
         &["scim", "credential_cache_seconds"],
     ),
     (
+        "GATEHOUSE_SCIM_ADVERTISE_AGENT_EXTENSION",
+        &["scim", "advertise_agent_extension"],
+    ),
+    (
         "GATEHOUSE_SCIM_BULK_MAX_OPERATIONS",
         &["scim", "bulk_max_operations"],
     ),
@@ -230,6 +234,8 @@ pub struct ScimSettings {
     pub bulk_max_payload_bytes: usize,
     pub requests_per_minute: u32,
     pub credential_cache_seconds: u64,
+    /// Whether `/ServiceProviderConfig` carries the agent draft's `agentExtension` object.
+    pub advertise_agent_extension: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

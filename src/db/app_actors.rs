@@ -100,3 +100,39 @@ pub fn delete(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<bo
         .execute(conn)?;
     Ok(n == 1)
 }
+
+// ---------------------------------------------------------------------------------------------
+// SCIM `Agent` listing (directory::agents): a page selects ids (`db::page`), then the rows.
+// ---------------------------------------------------------------------------------------------
+
+/// An actor's id, as a page of `APP_ACTOR_IDS_PAGE` selects it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct AppActorId {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub id: String,
+}
+
+/// The table a page of actors is read from: ids only, the rows follow with `find_many`.
+pub const APP_ACTOR_IDS_PAGE: super::page::PagedTable<'static> = super::page::PagedTable {
+    name: "app_actors",
+    columns: "app_actors.id AS id",
+};
+
+/// The organization's actors with these ids (those that exist), in no particular order.
+pub fn find_many(
+    conn: &mut DbConnection,
+    org_id: &str,
+    ids: &[&str],
+) -> QueryResult<Vec<AppActorRow>> {
+    let mut rows = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::IN_LIST_CHUNK) {
+        rows.extend(
+            app_actors::table
+                .filter(app_actors::org_id.eq(org_id))
+                .filter(app_actors::id.eq_any(chunk))
+                .select(AppActorRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(rows)
+}

@@ -1,6 +1,7 @@
 //! Storage: the connection over SQLite and MySQL/MariaDB, the pool, migrations, transactions
 //! that retry on serialization failures, and one file of queries per table family.
 
+pub mod agentic_applications;
 pub mod app_actor_grants;
 pub mod app_actors;
 pub mod app_requests;

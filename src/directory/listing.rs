@@ -37,7 +37,7 @@ pub struct ListResult {
     pub resources: Vec<Value>,
 }
 
-struct Prepared {
+pub(super) struct Prepared {
     filter: Option<Compiled>,
     order_by: String,
     offset: i64,
@@ -45,7 +45,7 @@ struct Prepared {
 }
 
 impl Prepared {
-    fn request<'a>(&'a self, query: &ListQuery) -> PageRequest<'a> {
+    pub(super) fn request<'a>(&'a self, query: &ListQuery) -> PageRequest<'a> {
         PageRequest {
             filter: self.filter.as_ref(),
             order_by: &self.order_by,
@@ -56,7 +56,7 @@ impl Prepared {
     }
 }
 
-fn prepare(
+pub(super) fn prepare(
     conn: &DbConnection,
     caller: &Caller,
     rt: &ResourceTypeDef,

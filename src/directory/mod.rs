@@ -2,9 +2,12 @@
 //! transaction holding the change, its index rows and its audit event; concurrency is optimistic
 //! (a version per resource, `If-Match` checked in the same `UPDATE`).
 
+pub mod agentic_applications;
+pub mod agents;
 pub mod bulk;
 pub mod groups;
 mod listing;
+pub mod provisioned;
 pub mod render;
 mod root_filter;
 pub mod root_search;

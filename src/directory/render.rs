@@ -20,7 +20,7 @@ pub fn document(attributes: &str) -> Map<String, Value> {
     }
 }
 
-fn assemble(
+pub(super) fn assemble(
     id: &str,
     mut doc: Map<String, Value>,
     derived: Option<(&str, Value)>,
@@ -40,7 +40,7 @@ fn assemble(
     Value::Object(out)
 }
 
-fn meta(
+pub(super) fn meta(
     resource_type: &str,
     location: String,
     row_created: chrono::NaiveDateTime,

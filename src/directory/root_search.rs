@@ -12,7 +12,10 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
+use super::agentic_applications::AgenticApplications;
+use super::agents::Agents;
 use super::listing::{groups_as_resources, users_as_resources};
+use super::provisioned::ProvisionedKind;
 use super::root_filter::{check_known, narrow, Narrowed};
 use super::{Caller, DirectoryError, ListQuery};
 use crate::db::filter_sql::{self, Compiled, TableMap};
@@ -22,7 +25,7 @@ use crate::db::union_page::{union_page, Branch, UnionRequest};
 use crate::db::users::{self as user_store, UserRow};
 use crate::db::{self, DbConnection};
 use crate::scim::filter::{parse_attr_path, parse_filter};
-use crate::scim::schema::{resolve, ResourceTypeDef, GROUP, USER};
+use crate::scim::schema::{resolve, ResourceTypeDef, AGENT, AGENTIC_APPLICATION, GROUP, USER};
 use crate::scim::ScimError;
 
 /// Renders the resources with these ids (those that exist), each with its id, in any order.
@@ -39,7 +42,7 @@ pub struct SearchedType {
 }
 
 /// The types a root search covers, in the order their resources come when sort keys tie.
-pub static SEARCHED_TYPES: [SearchedType; 2] = [
+pub static SEARCHED_TYPES: [SearchedType; 4] = [
     SearchedType {
         rt: &USER,
         map: &filter_sql::USERS,
@@ -50,7 +53,26 @@ pub static SEARCHED_TYPES: [SearchedType; 2] = [
         map: &filter_sql::GROUPS,
         load: load_groups,
     },
+    SearchedType {
+        rt: &AGENT,
+        map: &filter_sql::AGENTS,
+        load: load_provisioned::<Agents>,
+    },
+    SearchedType {
+        rt: &AGENTIC_APPLICATION,
+        map: &filter_sql::AGENTIC_APPLICATIONS,
+        load: load_provisioned::<AgenticApplications>,
+    },
 ];
+
+fn load_provisioned<K: ProvisionedKind>(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    ids: &[&str],
+    _with_members: bool,
+) -> Result<Vec<(String, Value)>, DirectoryError> {
+    super::provisioned::load_by_ids::<K>(conn, caller, ids)
+}
 
 fn load_users(
     conn: &mut DbConnection,

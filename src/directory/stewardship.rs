@@ -29,14 +29,25 @@ pub fn authorize_change(
     caller: &Caller,
     user: &UserRow,
 ) -> Result<Stewardship, DirectoryError> {
+    authorize_steward(conn, caller, user.managed_by.as_deref(), "user")
+}
+
+/// The rule of `authorize_change` for any resource a connection provisions (users, agents):
+/// `managed_by` is the connection that manages it, `noun` what it is, for the error detail.
+pub fn authorize_steward(
+    conn: &mut DbConnection,
+    caller: &Caller,
+    managed_by: Option<&str>,
+    noun: &str,
+) -> Result<Stewardship, DirectoryError> {
     let Some(connection_id) = caller.connection_id.as_deref() else {
         return Ok(Stewardship::Managed);
     };
-    match user.managed_by.as_deref() {
+    match managed_by {
         Some(manager) if manager == connection_id => Ok(Stewardship::Managed),
-        Some(_) => Err(ScimError::Forbidden(
-            "this user is managed by another IdP connection of the organization".into(),
-        )
+        Some(_) => Err(ScimError::Forbidden(format!(
+            "this {noun} is managed by another IdP connection of the organization"
+        ))
         .into()),
         None => {
             let may_take_over = orgs::find_connection(conn, caller.org_id.as_str(), connection_id)?
@@ -44,11 +55,10 @@ pub fn authorize_change(
             if may_take_over {
                 Ok(Stewardship::TakeOver)
             } else {
-                Err(ScimError::Forbidden(
-                    "this user was not provisioned by this connection; an admin can let the \
-                     connection take over unmanaged users (takeover_unmanaged_users)"
-                        .into(),
-                )
+                Err(ScimError::Forbidden(format!(
+                    "this {noun} was not provisioned by this connection; an admin can let the \
+                     connection take over unmanaged users and agents (takeover_unmanaged_users)"
+                ))
                 .into())
             }
         }

@@ -377,7 +377,7 @@ fn unique_user_name(err: diesel::result::Error, user_name: &str) -> DirectoryErr
 }
 
 /// Names of the top-level attributes that differ, for the audit event.
-fn changed_attributes(old: &Value, new: &Value) -> Vec<String> {
+pub(super) fn changed_attributes(old: &Value, new: &Value) -> Vec<String> {
     let empty = serde_json::Map::new();
     let old = old.as_object().unwrap_or(&empty);
     let new = new.as_object().unwrap_or(&empty);

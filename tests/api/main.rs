@@ -31,6 +31,7 @@ mod role_mapping;
 mod roles_catalogue;
 mod roles_decisions;
 mod roles_invites;
+mod scim_agents;
 mod scim_big_groups;
 mod scim_bulk;
 mod scim_concurrency;

@@ -127,7 +127,8 @@ async fn resource_types_list_user_and_group_with_their_extensions() {
     let app = spawn_app().await;
     let list = app.get_ok("/ResourceTypes").await;
     assert_eq!(list["schemas"], json!([LIST_RESPONSE]));
-    assert_eq!(list["totalResults"], 2);
+    // User and Group, then the agent types (tests/api/scim_agents.rs).
+    assert_eq!(list["totalResults"], 4);
     let types = list["Resources"].as_array().unwrap();
     let user = types.iter().find(|t| t["id"] == "User").unwrap();
     let group = types.iter().find(|t| t["id"] == "Group").unwrap();

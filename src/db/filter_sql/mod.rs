@@ -28,6 +28,7 @@ mod tests;
 use chrono::NaiveDateTime;
 
 use crate::scim::filter::{AttrPath, Filter};
+use crate::scim::schema::agent_definitions::names as agent_names;
 use crate::scim::schema::ResourceTypeDef;
 use crate::scim::ScimError;
 
@@ -227,6 +228,60 @@ pub static GROUPS: TableMap = TableMap {
         list_order: "gm.created_at ASC, gm.member_id ASC",
     }],
     not_in_document: &["id", "meta", "members"],
+};
+
+/// The `app_actors` table, read as SCIM `Agent`s. The attributes gatehouse interprets are
+/// columns (an admin-created actor has them only there); the rest is in the JSON `document`.
+pub static AGENTS: TableMap = TableMap {
+    table: "app_actors",
+    id: "app_actors.id",
+    created: "app_actors.created_at",
+    document: "app_actors.document",
+    columns: &[
+        Column::new("id", "app_actors.id", false),
+        Column::new("externalId", "app_actors.external_id", true),
+        // caseExact, as the unique key compares it (scim::schema::agent_definitions).
+        Column::new(agent_names::NAME, "app_actors.name", false),
+        Column::new(agent_names::DISPLAY_NAME, "app_actors.display_name", true),
+        Column::new(agent_names::DESCRIPTION, "app_actors.description", true),
+        Column::new(agent_names::AGENT_TYPE, "app_actors.agent_type", true),
+        Column::new(agent_names::ACTIVE, "app_actors.active", false),
+        Column::new("meta.created", "app_actors.created_at", false),
+        Column::new("meta.lastModified", "app_actors.updated_at", false),
+    ],
+    children: &[],
+    not_in_document: &[
+        "id",
+        "meta",
+        agent_names::GROUPS,
+        agent_names::NAME,
+        agent_names::DISPLAY_NAME,
+        agent_names::DESCRIPTION,
+        agent_names::AGENT_TYPE,
+        agent_names::ACTIVE,
+    ],
+};
+
+/// The `agentic_applications` table: `name` and `externalId` are columns, the rest is in the
+/// JSON `document`.
+pub static AGENTIC_APPLICATIONS: TableMap = TableMap {
+    table: "agentic_applications",
+    id: "agentic_applications.id",
+    created: "agentic_applications.created_at",
+    document: "agentic_applications.document",
+    columns: &[
+        Column::new("id", "agentic_applications.id", false),
+        Column::new("externalId", "agentic_applications.external_id", true),
+        Column::new(agent_names::NAME, "agentic_applications.name", false),
+        Column::new("meta.created", "agentic_applications.created_at", false),
+        Column::new(
+            "meta.lastModified",
+            "agentic_applications.updated_at",
+            false,
+        ),
+    ],
+    children: &[],
+    not_in_document: &["id", "meta", agent_names::NAME],
 };
 
 impl TableMap {

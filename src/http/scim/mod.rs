@@ -4,6 +4,7 @@
 //! base. That URL is how a JWT-authenticated connection is reached (the URL, not the token,
 //! names the one connection a token is checked against; see `http::auth`).
 
+mod agents;
 mod bulk;
 pub mod error;
 mod groups;
@@ -15,9 +16,12 @@ mod users;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
 
+use crate::directory::agentic_applications::AgenticApplications;
+use crate::directory::agents::Agents;
 use crate::http::{AppState, ScimCaller};
 use crate::scim::schema;
 use crate::scim::ScimError;
+use agents::AgentEndpoint;
 use error::{ScimFailure, SCIM_CONTENT_TYPE};
 use groups::Groups;
 use users::Users;
@@ -95,7 +99,30 @@ fn endpoints(cfg: &mut web::ServiceConfig) {
             .route(web::delete().to(resources::delete::<Groups>)),
     )
     .service(resource("/Bulk", "POST").route(web::post().to(bulk::bulk)))
+    .configure(resource_type_endpoints::<AgentEndpoint<Agents>>)
+    .configure(resource_type_endpoints::<AgentEndpoint<AgenticApplications>>)
     .default_service(web::to(unknown_endpoint));
+}
+
+/// The list, search and per-resource paths of a resource type, at its `endpoint`.
+fn resource_type_endpoints<E: resources::Endpoint>(cfg: &mut web::ServiceConfig) {
+    let endpoint = E::RT.endpoint;
+    cfg.service(
+        resource(endpoint, "GET, POST")
+            .route(web::get().to(resources::list::<E>))
+            .route(web::post().to(resources::create::<E>)),
+    )
+    .service(
+        resource(&format!("{endpoint}/.search"), "POST")
+            .route(web::post().to(resources::search::<E>)),
+    )
+    .service(
+        resource(&format!("{endpoint}/{{id}}"), "GET, PUT, PATCH, DELETE")
+            .route(web::get().to(resources::get::<E>))
+            .route(web::put().to(resources::replace::<E>))
+            .route(web::patch().to(resources::patch::<E>))
+            .route(web::delete().to(resources::delete::<E>)),
+    );
 }
 
 /// A SCIM resource path whose other methods get 405 with `Allow` and a SCIM error body. The
@@ -160,7 +187,8 @@ async fn service_provider_config(
 ) -> HttpResponse {
     let s = &state.settings.scim;
     let base = caller.scim_base;
-    scim_json(json!({
+    let (agent_key, agent_extension) = schema::agent_definitions::service_provider_config_entry();
+    let mut config = json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "documentationUri": format!("{}/api/v1/openapi.json", state.base_url),
         "patch": { "supported": true },
@@ -179,7 +207,12 @@ async fn service_provider_config(
             "resourceType": "ServiceProviderConfig",
             "location": format!("{base}/ServiceProviderConfig"),
         },
-    }))
+    });
+    // draft-abbey-scim-agent-extension-00 §4.1: the agent resource types are advertised here.
+    if s.advertise_agent_extension {
+        config[agent_key] = agent_extension;
+    }
+    scim_json(config)
 }
 
 async fn resource_types(_unfiltered: Unfiltered, ScimCaller(caller): ScimCaller) -> HttpResponse {

@@ -4,6 +4,7 @@
 //! (§6). The schemas live in `definitions/{user,group,extensions}.rs`; this
 //! module ties them into resource types.
 
+pub mod agents;
 mod extensions;
 mod group;
 mod user;
@@ -69,7 +70,8 @@ pub static GROUP: ResourceTypeDef = ResourceTypeDef {
 };
 
 /// Every resource type the service exposes, in `/ResourceTypes` order.
-pub static RESOURCE_TYPES: [&ResourceTypeDef; 2] = [&USER, &GROUP];
+pub static RESOURCE_TYPES: [&ResourceTypeDef; 4] =
+    [&USER, &GROUP, &agents::AGENT, &agents::AGENTIC_APPLICATION];
 
 #[cfg(test)]
 mod tests {
@@ -246,5 +248,48 @@ mod tests {
         assert_eq!(ENTERPRISE_USER_SCHEMA.attributes.len(), 6);
         assert_eq!(GATEHOUSE_USER_SCHEMA.attributes.len(), 2);
         assert_eq!(GROUP_SCHEMA.attributes.len(), 2);
+        assert_eq!(agents::AGENT_SCHEMA.attributes.len(), 14);
+        assert_eq!(agents::AGENTIC_APPLICATION_SCHEMA.attributes.len(), 9);
+    }
+
+    #[test]
+    fn agent_attributes_follow_the_agent_draft() {
+        let table: &[(&ResourceTypeDef, &str, &str)] = &[
+            (
+                &agents::AGENT,
+                "name",
+                "String single required ReadWrite Default Server",
+            ),
+            (
+                &agents::AGENT,
+                "groups",
+                "Complex multi optional ReadOnly Default None",
+            ),
+            (
+                &agents::AGENT,
+                "agentType",
+                "String single optional ReadWrite Default None",
+            ),
+            (
+                &agents::AGENT,
+                "active",
+                "Boolean single optional ReadWrite Default None",
+            ),
+            (
+                &agents::AGENTIC_APPLICATION,
+                "name",
+                "String single required ReadWrite Default Server",
+            ),
+            (
+                &agents::AGENTIC_APPLICATION,
+                "oAuthConfiguration.clientId",
+                "String single optional ReadWrite Default None",
+            ),
+        ];
+        for (rt, path, expected) in table {
+            let resolved = parse_attr_path(path).ok().and_then(|p| resolve(rt, &p));
+            let got = resolved.map(|r| describe(r.leaf()));
+            assert_eq!(got.as_deref(), Some(*expected), "{path}");
+        }
     }
 }

@@ -247,6 +247,8 @@ mod tests {
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
                 "urn:ietf:params:scim:schemas:extension:gatehouse:2.0:User",
                 "urn:ietf:params:scim:schemas:core:2.0:Group",
+                "urn:ietf:params:scim:schemas:core:2.0:Agent",
+                "urn:ietf:params:scim:schemas:core:2.0:AgenticApplication",
             ]
         );
         for (doc, schema) in docs.iter().zip(all_schemas()) {
@@ -334,7 +336,7 @@ mod tests {
     #[test]
     fn resource_types_describe_endpoints_and_extensions() {
         let docs = resource_types_json(BASE);
-        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.len(), 4);
         let user = resource_type_json(BASE, "user").unwrap_or_default();
         assert_eq!(docs[0], user);
         assert_eq!(
@@ -360,5 +362,13 @@ mod tests {
         assert_eq!(group["endpoint"], GROUP.endpoint);
         assert!(group.get("schemaExtensions").is_none());
         assert!(resource_type_json(BASE, "Device").is_none());
+        let agent = resource_type_json(BASE, "Agent").unwrap_or_default();
+        assert_eq!(agent["endpoint"], "/Agents");
+        assert_eq!(
+            agent["schema"],
+            "urn:ietf:params:scim:schemas:core:2.0:Agent"
+        );
+        let app = resource_type_json(BASE, "AgenticApplication").unwrap_or_default();
+        assert_eq!(app["endpoint"], "/AgenticApplications");
     }
 }

@@ -7,6 +7,9 @@ mod discovery;
 mod types;
 
 pub use common::COMMON_ATTRIBUTES;
+pub use definitions::agents::{
+    self as agent_definitions, AGENT, AGENTIC_APPLICATION, AGENTIC_APPLICATION_SCHEMA, AGENT_SCHEMA,
+};
 pub use definitions::{
     ENTERPRISE_USER_SCHEMA, GATEHOUSE_USER_SCHEMA, GROUP, GROUP_SCHEMA, RESOURCE_TYPES, USER,
     USER_SCHEMA,

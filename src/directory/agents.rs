@@ -1,0 +1,217 @@
+//! SCIM Agents (draft-abbey-scim-agent-extension-00). An Agent is an app actor: the same
+//! `app_actors` row whether an admin created it on the admin API or an IdP provisioned it here,
+//! with the same grants, tokens and audit attribution. `name`, `displayName`, `description`,
+//! `agentType`, `active` and `externalId` are columns; the attributes gatehouse keeps without
+//! interpreting them (`subject`, `protocols`, `owners`, ...) are the row's JSON `document`.
+//! Agents are never users: they are not in `/Users`, hold no seat and are in no group (their
+//! `groups` is read-only and empty).
+
+use chrono::NaiveDateTime;
+use serde_json::{json, Map, Value};
+
+use super::provisioned::{actor_id, stored_document, take_name, take_text, ProvisionedKind};
+use super::{Caller, DirectoryError};
+use crate::db::app_actors::{self as store, AppActorId, AppActorRow, APP_ACTOR_IDS_PAGE};
+use crate::db::filter_sql::{self, TableMap};
+use crate::db::page::{page, PageRequest};
+use crate::db::DbConnection;
+use crate::scim::schema::agent_definitions::names;
+use crate::scim::schema::{ResourceTypeDef, AGENT};
+use crate::scim::ScimError;
+
+/// The token kind of an app actor's tokens (`tokens.kind`).
+const APP_ACTOR_TOKEN_KIND: &str = "app_actor";
+
+/// The Agent resource type over `app_actors`.
+pub struct Agents;
+
+impl ProvisionedKind for Agents {
+    type Row = AppActorRow;
+    const RT: &'static ResourceTypeDef = &AGENT;
+    const MAP: &'static TableMap = &filter_sql::AGENTS;
+    const NOUN: &'static str = "agent";
+    const TARGET_KIND: &'static str = "app_actor";
+
+    fn find(
+        conn: &mut DbConnection,
+        org: &str,
+        id: &str,
+    ) -> diesel::QueryResult<Option<AppActorRow>> {
+        store::find(conn, org, id)
+    }
+
+    fn find_many(
+        conn: &mut DbConnection,
+        org: &str,
+        ids: &[&str],
+    ) -> diesel::QueryResult<Vec<AppActorRow>> {
+        store::find_many(conn, org, ids)
+    }
+
+    fn page_ids(
+        conn: &mut DbConnection,
+        org: &str,
+        req: &PageRequest<'_>,
+    ) -> diesel::QueryResult<(Vec<String>, i64)> {
+        let (ids, total) = page::<AppActorId>(conn, APP_ACTOR_IDS_PAGE, org, req)?;
+        Ok((ids.into_iter().map(|r| r.id).collect(), total))
+    }
+
+    fn insert(conn: &mut DbConnection, row: &AppActorRow) -> diesel::QueryResult<()> {
+        store::insert(conn, row)
+    }
+
+    fn update(
+        conn: &mut DbConnection,
+        row: &AppActorRow,
+        expected_version: i64,
+    ) -> diesel::QueryResult<bool> {
+        store::update(conn, row, expected_version)
+    }
+
+    fn delete(conn: &mut DbConnection, row: &AppActorRow) -> diesel::QueryResult<bool> {
+        store::delete(conn, &row.org_id, &row.id)
+    }
+
+    fn blank(caller: &Caller, id: String, now: NaiveDateTime) -> AppActorRow {
+        AppActorRow {
+            org_id: caller.org_id.to_string(),
+            id,
+            name: String::new(),
+            display_name: None,
+            description: None,
+            agent_type: None,
+            active: true,
+            owner_kind: None,
+            owner_id: None,
+            created_by: actor_id(&caller.actor),
+            created_via: if caller.connection_id.is_some() {
+                "scim"
+            } else {
+                "admin"
+            }
+            .to_owned(),
+            connection_id: caller.connection_id.clone(),
+            external_id: None,
+            document: "{}".to_owned(),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn write_document(row: &mut AppActorRow, mut doc: Map<String, Value>) -> Result<(), ScimError> {
+        row.name = take_name(&mut doc)?;
+        row.display_name = take_text(&mut doc, names::DISPLAY_NAME, 255)?;
+        row.description = take_text(&mut doc, names::DESCRIPTION, 16_000)?;
+        row.agent_type = take_text(&mut doc, names::AGENT_TYPE, 64)?;
+        row.external_id = take_text(&mut doc, "externalId", 255)?;
+        // As a user: active unless the IdP says otherwise, and `active` stays in the document
+        // only to remember whether the IdP assigned it (a PATCH `remove` unassigns it, RFC 7644
+        // §3.5.2.2). The column decides; `editable` shows it.
+        row.active = doc
+            .get(names::ACTIVE)
+            .and_then(Value::as_bool)
+            .unwrap_or(true);
+        row.document = stored_document(doc)?;
+        Ok(())
+    }
+
+    fn editable(row: &AppActorRow) -> Map<String, Value> {
+        let mut doc = Map::new();
+        doc.insert("schemas".into(), json!([AGENT.schema.id]));
+        if let Some(id) = &row.external_id {
+            doc.insert("externalId".into(), json!(id));
+        }
+        doc.insert(names::NAME.into(), json!(row.name));
+        let optional = [
+            (names::DISPLAY_NAME, &row.display_name),
+            (names::DESCRIPTION, &row.description),
+            (names::AGENT_TYPE, &row.agent_type),
+        ];
+        for (name, value) in optional {
+            if let Some(v) = value {
+                doc.insert(name.into(), json!(v));
+            }
+        }
+        for (k, v) in super::render::document(&row.document) {
+            doc.entry(k).or_insert(v);
+        }
+        // Shown when assigned, or when false (e.g. an admin suspended the actor), and then
+        // always as the column says.
+        if doc.contains_key(names::ACTIVE) || !row.active {
+            doc.insert(names::ACTIVE.into(), json!(row.active));
+        }
+        doc
+    }
+
+    fn render(row: &AppActorRow, scim_base: &str) -> Value {
+        super::render::assemble(
+            &row.id,
+            Self::editable(row),
+            None,
+            super::render::meta(
+                AGENT.name,
+                format!("{scim_base}{}/{}", AGENT.endpoint, row.id),
+                row.created_at,
+                row.updated_at,
+                row.version,
+            ),
+        )
+    }
+
+    fn id(row: &AppActorRow) -> &str {
+        &row.id
+    }
+
+    fn name(row: &AppActorRow) -> &str {
+        &row.name
+    }
+
+    fn version(row: &AppActorRow) -> i64 {
+        row.version
+    }
+
+    fn touch(row: &mut AppActorRow, version: i64, now: NaiveDateTime) {
+        row.version = version;
+        row.updated_at = now;
+    }
+
+    fn connection(row: &AppActorRow) -> Option<&str> {
+        row.connection_id.as_deref()
+    }
+
+    fn set_connection(row: &mut AppActorRow, connection_id: Option<String>) {
+        row.connection_id = connection_id;
+    }
+
+    fn changes_decisions(old: &AppActorRow, new: &AppActorRow) -> bool {
+        old.active != new.active
+    }
+
+    fn on_delete(
+        conn: &mut DbConnection,
+        caller: &Caller,
+        row: &AppActorRow,
+    ) -> Result<Value, DirectoryError> {
+        let revoked = revoke_tokens_of_agent(conn, caller.org_id.as_str(), &row.id)?;
+        Ok(json!({ "tokens_revoked": revoked }))
+    }
+}
+
+/// Revokes every unrevoked token of an app actor (kind `app_actor`, the actor as subject), in
+/// the caller's transaction; the number revoked. A deleted agent can't act on any credential.
+pub fn revoke_tokens_of_agent(
+    conn: &mut DbConnection,
+    org_id: &str,
+    actor_id: &str,
+) -> Result<usize, DirectoryError> {
+    let revoked = crate::db::tokens::revoke_all(
+        conn,
+        org_id,
+        APP_ACTOR_TOKEN_KIND,
+        Some(actor_id),
+        crate::clock::now(),
+    )?;
+    Ok(revoked.len())
+}
