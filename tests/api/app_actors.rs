@@ -559,3 +559,80 @@ async fn authorize_answers_for_an_app_actor_with_the_reason_chain() {
     .await;
     assert!(reply.status == 400 || reply.status == 422, "{}", reply.text);
 }
+
+#[actix_web::test]
+async fn an_app_actor_token_is_introspected_and_follows_the_service_account_policy() {
+    use gatehouse::governance::tokens::policy::sweep_expiry_warnings;
+
+    let app = spawn_app().await;
+    let a = actor(
+        &app,
+        "Introspected",
+        json!([{ "resource": "audit_events", "access": "read" }]),
+    )
+    .await;
+    let t = issue(
+        &app,
+        &id(&a),
+        json!({ "name": "reader", "grants": [{ "resource": "audit_events", "access": "read" }] }),
+    )
+    .await
+    .expect(201)
+    .body;
+    let token = t["token"].as_str().unwrap().to_owned();
+    let introspect = |token: String| {
+        let app = &app;
+        async move {
+            root(
+                app,
+                Method::POST,
+                "/tokens/introspect",
+                Some(json!({ "token": token })),
+            )
+            .await
+            .expect(200)
+            .body
+        }
+    };
+    let seen = introspect(token.clone()).await;
+    assert_eq!(seen["active"], true, "{seen}");
+    assert_eq!(seen["kind"], "app_actor");
+    assert_eq!(seen["owner"], id(&a));
+    assert_eq!(
+        seen["grants"],
+        json!([{ "resource": "audit_events", "access": "read" }])
+    );
+    assert_eq!(seen["scopes"], json!(["read_audit_trail"]));
+    // The service-account policy re-dates app actors' tokens too (never later).
+    root(
+        &app,
+        Method::PUT,
+        "/tokens/policy",
+        Some(json!({ "service_account": 30 })),
+    )
+    .await
+    .expect(200);
+    let redated = introspect(token.clone()).await;
+    let at = chrono::NaiveDateTime::parse_from_str(
+        redated["expires_at"].as_str().unwrap(),
+        "%Y-%m-%dT%H:%M:%S%.f",
+    )
+    .unwrap();
+    let days = (at - gatehouse::clock::now()).num_days();
+    assert!((29..=30).contains(&days), "{redated}");
+    // Within a week of expiry, its issuer is warned like for a service account's token.
+    let factory = gatehouse::db::ConnectionFactory::new(&app.database.url).unwrap();
+    let mut conn = factory.open().unwrap();
+    let written = sweep_expiry_warnings(&mut conn, at - chrono::Duration::days(3)).unwrap();
+    assert_eq!(written, 1);
+    // A deactivated actor's token is not active.
+    root(
+        &app,
+        Method::PATCH,
+        &format!("/app-actors/{}", id(&a)),
+        Some(json!({ "active": false })),
+    )
+    .await
+    .expect(200);
+    assert_eq!(introspect(token).await, json!({ "active": false }));
+}

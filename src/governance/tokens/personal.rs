@@ -279,6 +279,12 @@ pub struct Introspection {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
     pub expires_at: Option<NaiveDateTime>,
+    /// An app actor's token: the grants it carries (what its actor still holds of them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants: Option<Vec<crate::governance::actors::grants::Grant>>,
+    /// An app actor's token that acts for a user: that user's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
 }
 
 /// Whether `presented` is a live token of the caller's organization, for host applications.
@@ -297,7 +303,8 @@ pub fn introspect(
     let kind = match parsed.kind {
         TokenKind::Personal => TokenKind::Personal,
         TokenKind::ServiceAccount => TokenKind::ServiceAccount,
-        _ => return Ok(inactive),
+        TokenKind::AppActor => return introspect_app_actor(conn, cache, auth, presented),
+        TokenKind::ScimConnection => return Ok(inactive),
     };
     let Some(row) = store::find_by_key_id(conn, parsed.key_id)? else {
         return Ok(inactive);
@@ -340,5 +347,47 @@ pub fn introspect(
         owner: Some(row.subject_id),
         scopes: Some(scopes.iter().collect()),
         expires_at: row.expires_at,
+        ..Introspection::default()
+    })
+}
+
+/// An app actor's token, checked as its own calls are (actor active, org settings, the user it
+/// acts for active): its admin permissions are those its grants open, and with a user, only
+/// those the user holds too.
+fn introspect_app_actor(
+    conn: &mut DbConnection,
+    cache: &DecisionCache,
+    auth: &Authorized<ManageTokens>,
+    presented: &str,
+) -> Result<Introspection, GovernanceError> {
+    use crate::governance::actors::access;
+    let inactive = Introspection::default();
+    let Ok(credential) = access::authenticate(conn, presented)? else {
+        return Ok(inactive);
+    };
+    if credential.org_id != auth.org_id.as_str() {
+        return Ok(inactive);
+    }
+    let mut granted = crate::rbac::permissions_of_grants(&credential.scope);
+    if let Some(user_id) = &credential.on_behalf_of {
+        let view = decisions::view(conn, cache, &credential.org_id)?;
+        match decisions::user_entry(conn, &view, &credential.org_id, user_id)? {
+            Some(model) if model.active => {
+                let (_, of_user) = decisions::effective(&view, &model);
+                granted = crate::governance::roles::PermissionSet(granted.0 & of_user.0);
+            }
+            _ => return Ok(inactive),
+        }
+    }
+    let expires_at = store::find_in_org(conn, &credential.org_id, &credential.token_id)?
+        .and_then(|row| row.expires_at);
+    Ok(Introspection {
+        active: true,
+        kind: Some(TokenKind::AppActor.as_str()),
+        owner: Some(credential.actor_id),
+        scopes: Some(granted.iter().collect()),
+        expires_at,
+        grants: Some(credential.scope.into_grants()),
+        on_behalf_of: credential.on_behalf_of,
     })
 }

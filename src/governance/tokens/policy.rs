@@ -146,6 +146,16 @@ pub fn expiry_for_new(
     Ok(now + Duration::days(days))
 }
 
+/// The token kinds a policy applies to: app actors' tokens (non-human, like service accounts')
+/// follow the service-account policy.
+fn governed_by(policy: TokenKind) -> &'static [TokenKind] {
+    match policy {
+        TokenKind::ServiceAccount => &[TokenKind::ServiceAccount, TokenKind::AppActor],
+        TokenKind::Personal => &[TokenKind::Personal],
+        TokenKind::ScimConnection | TokenKind::AppActor => &[],
+    }
+}
+
 /// Sets one or both policies and re-dates existing tokens, in one transaction.
 pub fn put(
     conn: &mut DbConnection,
@@ -170,7 +180,10 @@ pub fn put(
             store::put(conn, org, kind.as_str(), *days, now)?;
             // Existing tokens: min(current expiry, set time + period); never later.
             let cap = now + Duration::days(days.map_or(DEFAULT_DAYS, i64::from));
-            let redated = token_store::cap_expiry(conn, org, kind.as_str(), None, cap)?;
+            let mut redated = 0;
+            for governed in governed_by(*kind) {
+                redated += token_store::cap_expiry(conn, org, governed.as_str(), None, cap)?;
+            }
             audit::record(
                 conn,
                 AuditEvent {
@@ -200,7 +213,11 @@ pub fn sweep_expiry_warnings(
     conn: &mut DbConnection,
     now: NaiveDateTime,
 ) -> Result<usize, GovernanceError> {
-    let kinds: Vec<&str> = GOVERNED.iter().map(|k| k.as_str()).collect();
+    let kinds: Vec<&str> = GOVERNED
+        .iter()
+        .flat_map(|k| governed_by(*k))
+        .map(|k| k.as_str())
+        .collect();
     transaction(conn, |conn| {
         let mut written = 0;
         let soon =
