@@ -54,6 +54,17 @@ pub struct AdminIdentity {
 }
 
 impl AppState {
+    /// An admin API handler's database work: `with_conn`, with whatever error the work's layer
+    /// has turned into the problem answer it maps to.
+    pub async fn api<T, E, F>(&self, work: F) -> Result<T, api::problem::ApiError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: Into<api::problem::ApiError> + Send + 'static,
+    {
+        self.with_conn(move |c| work(c).map_err(Into::into)).await
+    }
+
     /// Runs database work on the blocking pool with a pooled connection. A pool that can't hand
     /// out a connection within its timeout (database down) gives `DbError::Unavailable`; work
     /// that panics gives `DbError::Panicked` (a 500: a bug must never look like an outage).

@@ -47,9 +47,7 @@ async fn get_settings(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let org = auth.org_id.to_string();
-    let s = state
-        .with_conn(move |c| settings::load(c, &org).map_err(ApiError::from))
-        .await?;
+    let s = state.api(move |c| settings::load(c, &org)).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -76,9 +74,7 @@ async fn put_settings(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let new: AppSettings = parse(&body)?;
-    let s = state
-        .with_conn(move |c| settings::save(c, &auth, &new).map_err(ApiError::from))
-        .await?;
+    let s = state.api(move |c| settings::save(c, &auth, &new)).await?;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -107,7 +103,7 @@ async fn ask(
     let id = path.into_inner();
     let (org, user) = (caller.org_id.clone(), caller.user_id.to_string());
     let (request, opened) = state
-        .with_conn(move |c| requests::ask(c, &org, &user, &id).map_err(ApiError::from))
+        .api(move |c| requests::ask(c, &org, &user, &id))
         .await?;
     Ok(if opened {
         HttpResponse::Created().json(request)
@@ -156,9 +152,7 @@ async fn list_requests(
         .into_inner()
         .status
         .unwrap_or_else(|| "pending".into());
-    let requests = state
-        .with_conn(move |c| requests::list(c, &org, &status).map_err(ApiError::from))
-        .await?;
+    let requests = state.api(move |c| requests::list(c, &org, &status)).await?;
     Ok(HttpResponse::Ok().json(RequestList { requests }))
 }
 
@@ -250,9 +244,7 @@ async fn decide(
         parse(&body)?
     };
     let (request, app) = state
-        .with_conn(move |c| {
-            requests::decide(c, &auth, &id, approve, decision.reason).map_err(ApiError::from)
-        })
+        .api(move |c| requests::decide(c, &auth, &id, approve, decision.reason))
         .await?;
     Ok(HttpResponse::Ok().json(Decided { request, app }))
 }
@@ -275,9 +267,7 @@ async fn create_export(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
-    let info = state
-        .with_conn(move |c| export::create(c, &auth).map_err(ApiError::from))
-        .await?;
+    let info = state.api(move |c| export::create(c, &auth)).await?;
     Ok(HttpResponse::Created().json(info))
 }
 
@@ -304,9 +294,7 @@ async fn download_export(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let (org, id) = (auth.org_id.to_string(), path.into_inner());
-    let text = state
-        .with_conn(move |c| export::download(c, &org, &id).map_err(ApiError::from))
-        .await?;
+    let text = state.api(move |c| export::download(c, &org, &id)).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

@@ -52,9 +52,7 @@ pub struct AppList {
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let org = auth.org_id.to_string();
-    let apps = state
-        .with_conn(move |c| registry::list(c, &org).map_err(ApiError::from))
-        .await?;
+    let apps = state.api(move |c| registry::list(c, &org)).await?;
     Ok(HttpResponse::Ok().json(AppList { apps }))
 }
 
@@ -84,7 +82,7 @@ async fn create(
     let auth = caller.authorize::<ManageApps>()?;
     let input: AppInput = parse(&body)?;
     let app = state
-        .with_conn(move |c| registry::create(c, &auth, &input).map_err(ApiError::from))
+        .api(move |c| registry::create(c, &auth, &input))
         .await?;
     Ok(HttpResponse::Created().json(app))
 }
@@ -111,9 +109,7 @@ async fn detail(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let (org, id) = (auth.org_id.to_string(), path.into_inner());
-    let app = state
-        .with_conn(move |c| registry::detail(c, &org, &id).map_err(ApiError::from))
-        .await?;
+    let app = state.api(move |c| registry::detail(c, &org, &id)).await?;
     Ok(HttpResponse::Ok().json(app))
 }
 
@@ -146,7 +142,7 @@ async fn replace(
     let input: AppInput = parse(&body)?;
     let id = path.into_inner();
     let app = state
-        .with_conn(move |c| registry::replace(c, &auth, &id, &input).map_err(ApiError::from))
+        .api(move |c| registry::replace(c, &auth, &id, &input))
         .await?;
     Ok(HttpResponse::Ok().json(app))
 }
@@ -173,9 +169,7 @@ async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageApps>()?;
     let id = path.into_inner();
-    state
-        .with_conn(move |c| registry::delete(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    state.api(move |c| registry::delete(c, &auth, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -277,7 +271,7 @@ async fn report_usage(
     let id = path.into_inner();
     let events = report.into_events();
     let answer = state
-        .with_conn(move |c| usage::record(c, &auth, &id, &events).map_err(ApiError::from))
+        .api(move |c| usage::record(c, &auth, &id, &events))
         .await?;
     Ok(HttpResponse::Ok().json(answer))
 }

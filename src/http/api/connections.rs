@@ -97,7 +97,7 @@ async fn create(
     let spec: NewConnectionSpec = parse(&body)?;
     let scim_base = state.scim_base();
     let (connection, secret) = state
-        .with_conn(move |c| connections::create(c, &auth, &spec).map_err(ApiError::from))
+        .api(move |c| connections::create(c, &auth, &spec))
         .await?;
     let connection = connection.located(&scim_base);
     // The connection's own URL: its secret works there and on the shared base; JWTs only there.
@@ -127,9 +127,7 @@ async fn create(
 )]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadConnections>()?;
-    let all = state
-        .with_conn(move |c| connections::list(c, &auth).map_err(ApiError::from))
-        .await?;
+    let all = state.api(move |c| connections::list(c, &auth)).await?;
     let scim_base = state.scim_base();
     let all: Vec<_> = all.into_iter().map(|v| v.located(&scim_base)).collect();
     Ok(HttpResponse::Ok().json(ConnectionList { connections: all }))
@@ -156,9 +154,7 @@ async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadConnections>()?;
-    let one = state
-        .with_conn(move |c| connections::get(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let one = state.api(move |c| connections::get(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(one.located(&state.scim_base())))
 }
 
@@ -198,9 +194,7 @@ async fn update(
             .map_err(ApiError::bad_request)?;
     }
     let one = state
-        .with_conn(move |c| {
-            connections::update(c, &auth, &id, &changes, network).map_err(ApiError::from)
-        })
+        .api(move |c| connections::update(c, &auth, &id, &changes, network))
         .await?;
     // Disabling, a new dialect or rate limit, a switch to JWT: no remembered secret may outlive it.
     state.scim_credentials.clear();
@@ -229,7 +223,7 @@ async fn list_secrets(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadConnections>()?;
     let all = state
-        .with_conn(move |c| connections::list_secrets(c, &auth, &id).map_err(ApiError::from))
+        .api(move |c| connections::list_secrets(c, &auth, &id))
         .await?;
     Ok(HttpResponse::Ok().json(SecretList { secrets: all }))
 }
@@ -256,7 +250,7 @@ async fn rotate_secret(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageConnections>()?;
     let secret = state
-        .with_conn(move |c| connections::rotate_secret(c, &auth, &id).map_err(ApiError::from))
+        .api(move |c| connections::rotate_secret(c, &auth, &id))
         .await?;
     Ok(HttpResponse::Created().json(IssuedSecret {
         id: secret.id.to_string(),
@@ -290,9 +284,7 @@ async fn revoke_secret(
     let auth = caller.authorize::<ManageConnections>()?;
     let (id, secret_id) = path.into_inner();
     state
-        .with_conn(move |c| {
-            connections::revoke_secret(c, &auth, &id, &secret_id).map_err(ApiError::from)
-        })
+        .api(move |c| connections::revoke_secret(c, &auth, &id, &secret_id))
         .await?;
     state.scim_credentials.clear();
     Ok(HttpResponse::NoContent().finish())

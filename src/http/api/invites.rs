@@ -104,7 +104,7 @@ async fn list(
     let status = status.unwrap_or_else(|| "pending".into());
     let (offset, limit) = (offset.unwrap_or(0), limit.unwrap_or(100));
     let page = state
-        .with_conn(move |c| invites::list(c, &auth, &status, offset, limit).map_err(ApiError::from))
+        .api(move |c| invites::list(c, &auth, &status, offset, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -131,9 +131,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<AssignRoles>()?;
     let id = path.into_inner();
-    let invite = state
-        .with_conn(move |c| invites::get(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let invite = state.api(move |c| invites::get(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(invite))
 }
 
@@ -166,9 +164,7 @@ async fn change_role(
     let req: InviteRole = parse(&body)?;
     let id = path.into_inner();
     let invite = state
-        .with_conn(move |c| {
-            invites::change_role(c, &auth, &id, &req.role_id).map_err(ApiError::from)
-        })
+        .api(move |c| invites::change_role(c, &auth, &id, &req.role_id))
         .await?;
     Ok(HttpResponse::Ok().json(invite))
 }
@@ -196,7 +192,7 @@ async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     state
-        .with_conn(move |c| invites::revoke(c, &caller.principal, &id).map_err(ApiError::from))
+        .api(move |c| invites::revoke(c, &caller.principal, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -238,7 +234,7 @@ async fn accept(
     let id = path.into_inner();
     let org = auth.org_id.to_string();
     let accepted = state
-        .with_conn(move |c| invites::accept(c, &auth, &id, &acceptance).map_err(ApiError::from))
+        .api(move |c| invites::accept(c, &auth, &id, &acceptance))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Created().json(accepted))

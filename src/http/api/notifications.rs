@@ -106,7 +106,7 @@ async fn create(
     // What the name resolves to now; every delivery checks the addresses it connects to.
     webhooks::check_url_resolved(&body.url, allow).await?;
     let (webhook, secret) = state
-        .with_conn(move |c| webhooks::create(c, &auth, &body.url, allow).map_err(ApiError::from))
+        .api(move |c| webhooks::create(c, &auth, &body.url, allow))
         .await?;
     Ok(HttpResponse::Created().json(CreatedWebhook { webhook, secret }))
 }
@@ -126,9 +126,7 @@ async fn create(
 )]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadNotifications>()?;
-    let all = state
-        .with_conn(move |c| webhooks::list(c, &auth).map_err(ApiError::from))
-        .await?;
+    let all = state.api(move |c| webhooks::list(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(WebhookList { webhooks: all }))
 }
 
@@ -154,9 +152,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageNotifications>()?;
-    state
-        .with_conn(move |c| webhooks::delete(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    state.api(move |c| webhooks::delete(c, &auth, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -203,7 +199,7 @@ async fn rotate(
         .previous_valid_seconds
         .unwrap_or(state.settings.outbox.secret_rotation_seconds);
     let (secret, until) = state
-        .with_conn(move |c| webhooks::rotate_secret(c, &auth, &id, keep).map_err(ApiError::from))
+        .api(move |c| webhooks::rotate_secret(c, &auth, &id, keep))
         .await?;
     Ok(HttpResponse::Created().json(RotatedSecret {
         secret,
@@ -233,9 +229,7 @@ async fn enable(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageNotifications>()?;
-    let one = state
-        .with_conn(move |c| webhooks::enable(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let one = state.api(move |c| webhooks::enable(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(one))
 }
 
@@ -273,7 +267,7 @@ async fn dead(
         return Err(ApiError::bad_request("limit must be between 1 and 1000"));
     }
     let all = state
-        .with_conn(move |c| dead_letters::list(c, &auth, limit).map_err(ApiError::from))
+        .api(move |c| dead_letters::list(c, &auth, limit))
         .await?;
     Ok(HttpResponse::Ok().json(DeadLetterList { dead_letters: all }))
 }
@@ -301,7 +295,7 @@ async fn retry(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageNotifications>()?;
     state
-        .with_conn(move |c| dead_letters::retry(c, &auth, &id).map_err(ApiError::from))
+        .api(move |c| dead_letters::retry(c, &auth, &id))
         .await?;
     crate::outbox::worker::wake();
     Ok(HttpResponse::Accepted().finish())

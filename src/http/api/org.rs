@@ -44,9 +44,7 @@ async fn get_settings(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
-    let view = state
-        .with_conn(move |c| settings::get(c, &auth).map_err(ApiError::from))
-        .await?;
+    let view = state.api(move |c| settings::get(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -76,7 +74,7 @@ async fn update_settings(
     let patch: SettingsPatch = parse(&body)?;
     let org = auth.org_id.to_string();
     let view = state
-        .with_conn(move |c| settings::update(c, &auth, &patch).map_err(ApiError::from))
+        .api(move |c| settings::update(c, &auth, &patch))
         .await?;
     state.decisions.forget(&org);
     // Turning personal access tokens off revoked them; a guest restriction refuses some: no
@@ -103,9 +101,7 @@ async fn list_domains(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
-    let domains = state
-        .with_conn(move |c| settings::list_domains(c, &auth).map_err(ApiError::from))
-        .await?;
+    let domains = state.api(move |c| settings::list_domains(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(DomainList { domains }))
 }
 
@@ -143,7 +139,7 @@ async fn add_domain(
     let new: NewDomain = parse(&body)?;
     let org = auth.org_id.to_string();
     let change = state
-        .with_conn(move |c| settings::add_domain(c, &auth, &new.domain).map_err(ApiError::from))
+        .api(move |c| settings::add_domain(c, &auth, &new.domain))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Created().json(change))
@@ -177,7 +173,7 @@ async fn remove_domain(
     let domain = path.into_inner();
     let org = auth.org_id.to_string();
     let change = state
-        .with_conn(move |c| settings::remove_domain(c, &auth, &domain).map_err(ApiError::from))
+        .api(move |c| settings::remove_domain(c, &auth, &domain))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Ok().json(change))

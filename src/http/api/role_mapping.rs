@@ -42,9 +42,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadConnections>()?;
     let id = path.into_inner();
-    let mapping = state
-        .with_conn(move |c| service::get(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let mapping = state.api(move |c| service::get(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(mapping))
 }
 
@@ -90,9 +88,7 @@ async fn preview(
     let id = path.into_inner();
     let (offset, limit) = (query.offset.unwrap_or(0), query.limit.unwrap_or(100));
     let preview = state
-        .with_conn(move |c| {
-            service::preview(c, &auth, &id, &req.rules, offset, limit).map_err(ApiError::from)
-        })
+        .api(move |c| service::preview(c, &auth, &id, &req.rules, offset, limit))
         .await?;
     Ok(HttpResponse::Ok().json(preview))
 }
@@ -126,7 +122,7 @@ async fn apply(
     let req: MappingRequest = parse(&body)?;
     let id = path.into_inner();
     let applied = state
-        .with_conn(move |c| service::apply(c, &auth, &id, &req.rules).map_err(ApiError::from))
+        .api(move |c| service::apply(c, &auth, &id, &req.rules))
         .await?;
     Ok(HttpResponse::Ok().json(applied))
 }
@@ -154,8 +150,6 @@ async fn turn_off(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageConnections>()?;
     let id = path.into_inner();
-    let mapping = state
-        .with_conn(move |c| service::turn_off(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let mapping = state.api(move |c| service::turn_off(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(mapping))
 }

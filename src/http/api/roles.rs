@@ -84,9 +84,7 @@ pub(super) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 )]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
-    let roles = state
-        .with_conn(move |c| service::list(c, &auth).map_err(ApiError::from))
-        .await?;
+    let roles = state.api(move |c| service::list(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(RoleList { roles }))
 }
 
@@ -112,9 +110,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
     let id = path.into_inner();
-    let role = state
-        .with_conn(move |c| service::get(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let role = state.api(move |c| service::get(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(role))
 }
 
@@ -143,9 +139,7 @@ async fn create(
     let auth = caller.authorize::<ManageRoles>()?;
     let new: NewRole = parse(&body)?;
     let org = auth.org_id.to_string();
-    let role = state
-        .with_conn(move |c| service::create(c, &auth, &new).map_err(ApiError::from))
-        .await?;
+    let role = state.api(move |c| service::create(c, &auth, &new)).await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Created().json(role))
 }
@@ -182,7 +176,7 @@ async fn update(
     let id = path.into_inner();
     let org = auth.org_id.to_string();
     let role = state
-        .with_conn(move |c| service::update(c, &auth, &id, &edit).map_err(ApiError::from))
+        .api(move |c| service::update(c, &auth, &id, &edit))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Ok().json(role))
@@ -212,9 +206,7 @@ async fn delete(
     let auth = caller.authorize::<ManageRoles>()?;
     let id = path.into_inner();
     let org = auth.org_id.to_string();
-    state
-        .with_conn(move |c| service::delete(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    state.api(move |c| service::delete(c, &auth, &id)).await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::NoContent().finish())
 }

@@ -55,9 +55,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageServiceAccounts>()?;
     let new: NewServiceAccount = parse(&body)?;
-    let account = state
-        .with_conn(move |c| accounts::create(c, &auth, &new).map_err(ApiError::from))
-        .await?;
+    let account = state.api(move |c| accounts::create(c, &auth, &new)).await?;
     Ok(HttpResponse::Created().json(account))
 }
 
@@ -77,9 +75,7 @@ async fn create(
 )]
 async fn list(caller: AdminCaller, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageServiceAccounts>()?;
-    let all = state
-        .with_conn(move |c| accounts::list(c, &auth).map_err(ApiError::from))
-        .await?;
+    let all = state.api(move |c| accounts::list(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(AccountList {
         service_accounts: all,
     }))
@@ -107,9 +103,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageServiceAccounts>()?;
-    state
-        .with_conn(move |c| accounts::delete(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    state.api(move |c| accounts::delete(c, &auth, &id)).await?;
     state.admin_credentials.clear();
     Ok(HttpResponse::NoContent().finish())
 }
@@ -142,7 +136,7 @@ async fn create_token(
     let auth = caller.authorize::<ManageServiceAccounts>()?;
     let new: NewAccountToken = parse(&body)?;
     let created = state
-        .with_conn(move |c| accounts::create_token(c, &auth, &id, &new).map_err(ApiError::from))
+        .api(move |c| accounts::create_token(c, &auth, &id, &new))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -170,7 +164,7 @@ async fn list_tokens(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageServiceAccounts>()?;
     let all = state
-        .with_conn(move |c| accounts::list_tokens(c, &auth, &id).map_err(ApiError::from))
+        .api(move |c| accounts::list_tokens(c, &auth, &id))
         .await?;
     Ok(HttpResponse::Ok().json(TokenList { tokens: all }))
 }
@@ -202,9 +196,7 @@ async fn revoke_token(
     let auth = caller.authorize::<ManageServiceAccounts>()?;
     let (id, token_id) = path.into_inner();
     state
-        .with_conn(move |c| {
-            accounts::revoke_token(c, &auth, &id, &token_id).map_err(ApiError::from)
-        })
+        .api(move |c| accounts::revoke_token(c, &auth, &id, &token_id))
         .await?;
     state.admin_credentials.clear();
     Ok(HttpResponse::NoContent().finish())

@@ -72,7 +72,7 @@ async fn list(
     let auth = caller.authorize::<ViewMembers>()?;
     let (offset, limit) = (query.offset.unwrap_or(0), query.limit.unwrap_or(100));
     let page = state
-        .with_conn(move |c| assignment::list(c, &auth, offset, limit).map_err(ApiError::from))
+        .api(move |c| assignment::list(c, &auth, offset, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -99,9 +99,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ViewMembers>()?;
     let id = path.into_inner();
-    let user = state
-        .with_conn(move |c| assignment::get(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    let user = state.api(move |c| assignment::get(c, &auth, &id)).await?;
     Ok(HttpResponse::Ok().json(user))
 }
 
@@ -138,9 +136,7 @@ async fn set_role(
     let id = path.into_inner();
     let org = auth.org_id.to_string();
     let user = state
-        .with_conn(move |c| {
-            assignment::set_role(c, &auth, &id, &req.role_id).map_err(ApiError::from)
-        })
+        .api(move |c| assignment::set_role(c, &auth, &id, &req.role_id))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Ok().json(user))
@@ -176,9 +172,7 @@ async fn set_licence(
     let id = path.into_inner();
     let org = auth.org_id.to_string();
     let user = state
-        .with_conn(move |c| {
-            assignment::set_licence(c, &auth, &id, req.licence).map_err(ApiError::from)
-        })
+        .api(move |c| assignment::set_licence(c, &auth, &id, req.licence))
         .await?;
     state.decisions.forget(&org);
     Ok(HttpResponse::Ok().json(user))
