@@ -377,6 +377,30 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        owner_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_memberships (id) {
+        org_id -> Text,
+        id -> Text,
+        project_id -> Text,
+        member_kind -> Text,
+        member_id -> Text,
+        access_level -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(org_domains -> organizations (org_id));
 diesel::joinable!(user_emails -> users (user_id));
 diesel::joinable!(group_members -> scim_groups (group_id));
@@ -410,4 +434,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     app_actors,
     agentic_applications,
+    projects,
+    project_memberships,
 );

@@ -192,6 +192,15 @@ pub fn delete(
         if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
+        // The team's project memberships go with it (what they gave its members with them).
+        let team = crate::governance::projects::MemberKind::Team;
+        crate::governance::projects::effective::forget_member(
+            conn,
+            &caller.org_id,
+            &caller.actor,
+            team,
+            id,
+        )?;
         let former: Vec<&str> = former_members.iter().map(String::as_str).collect();
         remap_with(
             conn,

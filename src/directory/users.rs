@@ -176,6 +176,15 @@ pub fn delete(
         if !store::delete_user(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }
+        // Their own project memberships go with them; projects they owned lose their owner.
+        let user = crate::governance::projects::MemberKind::User;
+        crate::governance::projects::effective::forget_member(
+            conn,
+            &caller.org_id,
+            &caller.actor,
+            user,
+            id,
+        )?;
         // Compiled decision views remember users: a deleted one must be forgotten.
         crate::db::roles::bump_governance_version(conn, org)?;
         audit::record(

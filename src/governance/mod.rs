@@ -5,5 +5,6 @@
 
 pub mod apps;
 pub mod mapping;
+pub mod projects;
 pub mod roles;
 pub mod tokens;

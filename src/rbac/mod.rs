@@ -63,6 +63,12 @@ admin_permission!(
     ViewAppRequests => ViewMembers,
     /// Report app usage for users, as host applications do (like `/authorize`).
     ReportAppUsage => ViewMembers,
+    /// Read projects and their memberships (admins, like members and their roles).
+    ReadProjects => ViewMembers,
+    /// Register, rename and delete projects and change their memberships: each grants or
+    /// withdraws access, so it takes what assigning roles takes (admins by default; an admin
+    /// role without `assign_roles` cannot).
+    ManageProjects => AssignRoles,
 );
 
 /// Who is asking, as decisions see them.

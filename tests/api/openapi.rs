@@ -8,6 +8,7 @@ mod apps;
 mod conformance;
 mod mapping_and_invites;
 mod notifications;
+mod projects;
 mod tokens;
 mod validate;
 
@@ -138,6 +139,7 @@ async fn every_operation_answers_as_documented() {
     tokens::service_accounts(&mut c).await;
     notifications::webhooks_and_dead_letters(&mut c).await;
     apps::registry_and_usage(&mut c, &member_id).await;
+    projects::projects_and_memberships(&mut c, &member_id).await;
     // The audit trail now holds an event of every kind of change above.
     c.expect(Root, "GET /api/v1/audit-events?limit=1000", &[], None, 200)
         .await;

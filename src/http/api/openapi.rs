@@ -121,6 +121,20 @@ use super::problem::{Problem, ProblemResponse};
         super::service_accounts::create_token,
         super::service_accounts::list_tokens,
         super::service_accounts::revoke_token,
+        super::projects::list,
+        super::projects::create,
+        super::projects::get,
+        super::projects::rename,
+        super::projects::delete,
+        super::memberships::list,
+        super::memberships::create,
+        super::memberships::get,
+        super::memberships::change_level,
+        super::memberships::delete,
+        super::legacy_memberships::list,
+        super::legacy_memberships::get,
+        super::legacy_memberships::add_members,
+        super::legacy_memberships::remove_members,
     ),
     components(schemas(Problem), responses(ProblemResponse)),
     modifiers(&BearerAuth),
@@ -137,6 +151,7 @@ use super::problem::{Problem, ProblemResponse};
         (name = "tokens", description = "Personal access tokens, their policy and inventory"),
         (name = "service-accounts", description = "Service accounts and their tokens"),
         (name = "service", description = "Health and this document"),
+        (name = "projects", description = "Projects, their memberships and access levels"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,38 @@
+-- Projects and their memberships (issue 14). A project is whatever the host application calls
+-- one; its members are users or teams (SCIM groups), each with one access level.
+CREATE TABLE projects (
+    org_id VARCHAR(36) NOT NULL,
+    id VARCHAR(36) NOT NULL,
+    name VARCHAR(255) NOT NULL,
+    -- For accountability and display; cleared when the user is deleted.
+    owner_id VARCHAR(36) NULL,
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (id),
+    KEY projects_org (org_id, id),
+    KEY projects_owner (owner_id),
+    CONSTRAINT projects_org_fk FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- One row per (project, member). A team's row is never expanded into rows per user: a user's
+-- effective level is read through group_members (its primary key (group_id, member_id) and
+-- group_members_member (member_id, group_id)), so it costs the same for a team of 10 or of
+-- 100,000, and a SCIM membership change rewrites nothing here.
+CREATE TABLE project_memberships (
+    org_id VARCHAR(36) NOT NULL,
+    id VARCHAR(36) NOT NULL,
+    project_id VARCHAR(36) NOT NULL,
+    -- `user` or `team`.
+    member_kind VARCHAR(8) NOT NULL,
+    member_id VARCHAR(36) NOT NULL,
+    -- `admin`, `editor`, `commenter` or `viewer`.
+    access_level VARCHAR(16) NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    updated_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE KEY project_memberships_member (project_id, member_kind, member_id),
+    KEY project_memberships_by_project (project_id, id),
+    KEY project_memberships_by_member (member_id, member_kind, id),
+    KEY project_memberships_org (org_id, id),
+    CONSTRAINT project_memberships_project_fk FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;

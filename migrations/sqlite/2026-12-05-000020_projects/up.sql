@@ -1,0 +1,31 @@
+-- Projects and their memberships (issue 14). Mirrors migrations/mysql: see the comments there.
+CREATE TABLE projects (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    owner_id TEXT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY (org_id) REFERENCES organizations (id) ON DELETE CASCADE
+);
+CREATE INDEX projects_org ON projects (org_id, id);
+CREATE INDEX projects_owner ON projects (owner_id);
+
+CREATE TABLE project_memberships (
+    org_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    project_id TEXT NOT NULL,
+    member_kind TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    access_level TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY (project_id) REFERENCES projects (id) ON DELETE CASCADE
+);
+CREATE UNIQUE INDEX project_memberships_member
+    ON project_memberships (project_id, member_kind, member_id);
+CREATE INDEX project_memberships_by_project ON project_memberships (project_id, id);
+CREATE INDEX project_memberships_by_member ON project_memberships (member_id, member_kind, id);
+CREATE INDEX project_memberships_org ON project_memberships (org_id, id);
