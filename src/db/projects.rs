@@ -1,6 +1,8 @@
-//! Queries on projects and their memberships (`projects`, `project_memberships`). A team's
-//! membership is one row whatever the team's size: a user's levels on a project are read in one
-//! statement through `group_members` (see [`levels_of_user`]).
+//! Queries on projects and their memberships (`projects`, `project_memberships`). A membership
+//! names its member in `user_id` or `team_id` (a SCIM group), never both; functions that take a
+//! member take its kind (`user` or `team`) and id. A team's membership is one row whatever the
+//! team's size: a user's levels on a project are read in one statement through `group_members`
+//! (see [`levels_of_user`]).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -43,11 +45,30 @@ pub struct MembershipRow {
     pub org_id: String,
     pub id: String,
     pub project_id: String,
-    pub member_kind: String,
-    pub member_id: String,
+    pub user_id: Option<String>,
+    pub team_id: Option<String>,
     pub access_level: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+}
+
+impl MembershipRow {
+    /// The member's kind (`user` or `team`) and id.
+    pub fn member(&self) -> (&'static str, &str) {
+        match (&self.user_id, &self.team_id) {
+            (_, Some(team)) => ("team", team),
+            (user, None) => ("user", user.as_deref().unwrap_or_default()),
+        }
+    }
+
+    /// The `user_id` and `team_id` of a member of `kind`.
+    pub fn member_columns(kind: &str, id: &str) -> (Option<String>, Option<String>) {
+        if kind == "team" {
+            (None, Some(id.to_owned()))
+        } else {
+            (Some(id.to_owned()), None)
+        }
+    }
 }
 
 /// A membership with the names its answer shows: the member's, the project's and its owner's.
@@ -224,18 +245,22 @@ pub fn find_membership(
         .optional()
 }
 
-/// The membership of `member_id` in the project, if any (on the unique key).
+/// The membership of a user or team in the project, if any (on its unique key).
 pub fn membership_of(
     conn: &mut DbConnection,
     project_id: &str,
     member_kind: &str,
     member_id: &str,
 ) -> QueryResult<Option<MembershipRow>> {
-    project_memberships::table
+    let rows = project_memberships::table
         .filter(project_memberships::project_id.eq(project_id))
-        .filter(project_memberships::member_kind.eq(member_kind))
-        .filter(project_memberships::member_id.eq(member_id))
-        .select(MembershipRow::as_select())
+        .into_boxed();
+    let rows = if member_kind == "team" {
+        rows.filter(project_memberships::team_id.eq(member_id))
+    } else {
+        rows.filter(project_memberships::user_id.eq(member_id))
+    };
+    rows.select(MembershipRow::as_select())
         .first(conn)
         .optional()
 }
@@ -281,30 +306,38 @@ pub fn delete_memberships_of_project(
     .execute(conn)
 }
 
-/// Removes a user's or a team's memberships in every project (on `(member_id, member_kind)`).
+/// Removes a user's or a team's memberships in every project (on `(user_id, id)` or
+/// `(team_id, id)`).
 pub fn delete_memberships_of_member(
     conn: &mut DbConnection,
     org_id: &str,
     member_kind: &str,
     member_id: &str,
 ) -> QueryResult<usize> {
-    diesel::delete(
-        project_memberships::table
-            .filter(project_memberships::member_id.eq(member_id))
-            .filter(project_memberships::member_kind.eq(member_kind))
-            .filter(project_memberships::org_id.eq(org_id)),
-    )
-    .execute(conn)
+    let of_org = project_memberships::org_id.eq(org_id);
+    if member_kind == "team" {
+        diesel::delete(project_memberships::table)
+            .filter(project_memberships::team_id.eq(member_id))
+            .filter(of_org)
+            .execute(conn)
+    } else {
+        diesel::delete(project_memberships::table)
+            .filter(project_memberships::user_id.eq(member_id))
+            .filter(of_org)
+            .execute(conn)
+    }
 }
 
-const MEMBERSHIP_COLUMNS: &str = "pm.id, pm.project_id, pm.member_kind, pm.member_id, \
-     pm.access_level, COALESCE(mu.display_name, mu.user_name, mg.display_name) AS member_name, \
+const MEMBERSHIP_COLUMNS: &str = "pm.id, pm.project_id, \
+     CASE WHEN pm.team_id IS NULL THEN 'user' ELSE 'team' END AS member_kind, \
+     COALESCE(pm.user_id, pm.team_id) AS member_id, pm.access_level, \
+     COALESCE(mu.display_name, mu.user_name, mg.display_name) AS member_name, \
      p.name AS project_name, p.owner_id, COALESCE(o.display_name, o.user_name) AS owner_name \
      FROM project_memberships pm \
      JOIN projects p ON p.id = pm.project_id \
      LEFT JOIN users o ON o.id = p.owner_id AND o.org_id = p.org_id \
-     LEFT JOIN users mu ON pm.member_kind = 'user' AND mu.id = pm.member_id \
-     LEFT JOIN scim_groups mg ON pm.member_kind = 'team' AND mg.id = pm.member_id";
+     LEFT JOIN users mu ON mu.id = pm.user_id \
+     LEFT JOIN scim_groups mg ON mg.id = pm.team_id";
 
 /// One membership with its names.
 pub fn membership_listed(
@@ -325,24 +358,33 @@ pub fn membership_listed(
 #[derive(Debug, Clone, Copy, Default)]
 pub struct MembershipFilter<'a> {
     pub project_id: Option<&'a str>,
-    pub member_id: Option<&'a str>,
+    /// A member's kind (`user` or `team`) and id.
+    pub member: Option<(&'a str, &'a str)>,
     /// Memberships with a greater id only (the previous page's last).
     pub after: Option<&'a str>,
 }
 
 /// A page of memberships in id order, with their names, on `(project_id, id)`,
-/// `(member_id, member_kind, id)` or `(org_id, id)` by the filter: one statement per page.
+/// `(user_id, id)`, `(team_id, id)` or `(org_id, id)` by the filter: one statement per page.
 pub fn memberships_page(
     conn: &mut DbConnection,
     org_id: &str,
     filter: MembershipFilter<'_>,
     limit: i64,
 ) -> QueryResult<Vec<MembershipListed>> {
-    let mut sql = format!("SELECT {MEMBERSHIP_COLUMNS} WHERE pm.org_id = ?");
+    // With a project or member filter, `+` keeps SQLite (no statistics) off `(org_id, id)`,
+    // whose order would otherwise tempt it into walking the organization's memberships.
+    let filtered = filter.project_id.is_some() || filter.member.is_some();
+    let org = if filtered { "+pm.org_id" } else { "pm.org_id" };
+    let mut sql = format!("SELECT {MEMBERSHIP_COLUMNS} WHERE {org} = ?");
     let mut binds = vec![org_id.to_owned()];
+    let member = filter.member.map(|(kind, id)| match kind {
+        "team" => (id, " AND pm.team_id = ?"),
+        _ => (id, " AND pm.user_id = ?"),
+    });
     for (value, condition) in [
         (filter.project_id, " AND pm.project_id = ?"),
-        (filter.member_id, " AND pm.member_id = ?"),
+        (member.map(|m| m.0), member.map_or("", |m| m.1)),
         (filter.after, " AND pm.id > ?"),
     ] {
         if let Some(value) = value {
@@ -362,7 +404,8 @@ pub fn memberships_page(
 /// teams they are a direct member of. One statement: the user's own row on the unique key, and
 /// the project's team rows each probed in `group_members` by its primary key (or the user's
 /// groups on `group_members_member`), so the cost follows the user's teams and the project's
-/// team memberships, never the size of a team.
+/// team memberships, never the size of a team. (`team_id IS NOT NULL` steers SQLite without
+/// statistics to `(project_id, team_id)` rather than the organization's index.)
 pub fn levels_of_user(
     conn: &mut DbConnection,
     org_id: &str,
@@ -370,17 +413,17 @@ pub fn levels_of_user(
     user_id: &str,
 ) -> QueryResult<Vec<LevelRow>> {
     diesel::sql_query(
-        "SELECT pm.id, pm.member_kind, pm.member_id, pm.access_level, \
+        "SELECT pm.id, 'user' AS member_kind, pm.user_id AS member_id, pm.access_level, \
          NULL AS member_name \
          FROM project_memberships pm \
-         WHERE pm.project_id = ? AND pm.member_kind = 'user' AND pm.member_id = ? \
-         AND pm.org_id = ? \
+         WHERE pm.project_id = ? AND pm.user_id = ? AND pm.org_id = ? \
          UNION ALL \
-         SELECT pm.id, pm.member_kind, pm.member_id, pm.access_level, g.display_name AS member_name \
+         SELECT pm.id, 'team' AS member_kind, pm.team_id AS member_id, pm.access_level, \
+         g.display_name AS member_name \
          FROM project_memberships pm \
-         JOIN group_members gm ON gm.group_id = pm.member_id AND gm.member_id = ? \
-         JOIN scim_groups g ON g.id = pm.member_id \
-         WHERE pm.project_id = ? AND pm.member_kind = 'team' AND pm.org_id = ?",
+         JOIN group_members gm ON gm.group_id = pm.team_id AND gm.member_id = ? \
+         JOIN scim_groups g ON g.id = pm.team_id \
+         WHERE pm.project_id = ? AND pm.team_id IS NOT NULL AND pm.org_id = ?",
     )
     .bind::<Text, _>(project_id)
     .bind::<Text, _>(user_id)

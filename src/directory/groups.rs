@@ -189,9 +189,6 @@ pub fn delete(
             &parents.iter().map(String::as_str).collect::<Vec<_>>(),
             now,
         )?;
-        if !store::delete_group(conn, org, id)? {
-            return Err(DirectoryError::Conflict);
-        }
         // The team's project memberships go with it (what they gave its members with them).
         let team = crate::governance::projects::MemberKind::Team;
         crate::governance::projects::effective::forget_member(
@@ -201,6 +198,9 @@ pub fn delete(
             team,
             id,
         )?;
+        if !store::delete_group(conn, org, id)? {
+            return Err(DirectoryError::Conflict);
+        }
         let former: Vec<&str> = former_members.iter().map(String::as_str).collect();
         remap_with(
             conn,

@@ -173,9 +173,6 @@ pub fn delete(
             // member without a new version. Run the whole delete again to see it.
             return Err(DirectoryError::Conflict);
         }
-        if !store::delete_user(conn, org, id)? {
-            return Err(DirectoryError::Conflict);
-        }
         // Their own project memberships go with them; projects they owned lose their owner.
         let user = crate::governance::projects::MemberKind::User;
         crate::governance::projects::effective::forget_member(
@@ -185,6 +182,9 @@ pub fn delete(
             user,
             id,
         )?;
+        if !store::delete_user(conn, org, id)? {
+            return Err(DirectoryError::Conflict);
+        }
         // Compiled decision views remember users: a deleted one must be forgotten.
         crate::db::roles::bump_governance_version(conn, org)?;
         audit::record(

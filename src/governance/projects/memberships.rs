@@ -3,6 +3,7 @@
 //! level, remove one; and the legacy project-member operations it replaces (add and remove
 //! members of a project), which work on the same rows.
 
+use diesel::result::DatabaseErrorKind;
 use serde_json::json;
 
 use super::views::paged;
@@ -69,13 +70,14 @@ pub fn list(
     if let Some(parent) = parent {
         registry::find(conn, org_id, parent)?;
     }
-    if let Some(member) = member {
-        resolve_member(conn, org_id, member)?;
-    }
+    let kind = match member {
+        Some(member) => Some(resolve_member(conn, org_id, member)?.0),
+        None => None,
+    };
     let limit = limit.clamp(1, MAX_PAGE);
     let filter = MembershipFilter {
         project_id: parent,
-        member_id: member,
+        member: kind.zip(member).map(|(kind, id)| (kind.as_str(), id)),
         after: offset,
     };
     let rows = store::memberships_page(conn, org_id, filter, limit + 1)?;
@@ -105,19 +107,28 @@ fn insert(
         return Err(taken());
     }
     let now = crate::clock::now();
+    let (user_id, team_id) = MembershipRow::member_columns(kind.as_str(), member);
     let row = MembershipRow {
         org_id: org,
         id: uuid::Uuid::new_v4().to_string(),
         project_id: project_id.to_owned(),
-        member_kind: kind.as_str().to_owned(),
-        member_id: member.to_owned(),
+        user_id,
+        team_id,
         access_level: level.as_str().to_owned(),
         created_at: now,
         updated_at: now,
     };
-    store::insert_membership(conn, &row).map_err(|e| match DbError::from(e) {
-        DbError::UniqueViolation(_) => taken(),
-        other => GovernanceError::Db(other),
+    store::insert_membership(conn, &row).map_err(|e| match e {
+        // The project or the member was deleted since it was read (a key refuses the row).
+        diesel::result::Error::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
+            GovernanceError::NotFound(format!(
+                "project {project_id:?} or member {member:?} is no longer in this organization"
+            ))
+        }
+        e => match DbError::from(e) {
+            DbError::UniqueViolation(_) => taken(),
+            other => GovernanceError::Db(other),
+        },
     })?;
     let details = json!({
         "project": project_id, "member": member, "member_kind": kind.as_str(),
@@ -160,7 +171,7 @@ pub fn change_level(
             return Err(GovernanceError::Retry);
         }
         let details = json!({
-            "project": row.project_id, "member": row.member_id,
+            "project": row.project_id, "member": row.member().1,
             "from": row.access_level, "to": level.as_str(),
         });
         let target = ("project_membership.changed", "project_membership", id);
@@ -178,8 +189,8 @@ fn remove(
         return Err(GovernanceError::Retry);
     }
     let details = json!({
-        "project": row.project_id, "member": row.member_id,
-        "member_kind": row.member_kind, "access_level": row.access_level,
+        "project": row.project_id, "member": row.member().1,
+        "member_kind": row.member().0, "access_level": row.access_level,
     });
     let target = (
         "project_membership.deleted",

@@ -8,7 +8,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::views::paged;
-use super::{audit, AccessLevel, MemberKind, ProjectPage, ProjectView, MAX_PAGE};
+use super::{audit, AccessLevel, ProjectPage, ProjectView, MAX_PAGE};
 use crate::db::projects::{self as store, MembershipRow, ProjectRow};
 use crate::db::DbConnection;
 use crate::governance::roles::GovernanceError;
@@ -108,8 +108,8 @@ pub fn create(
                     org_id: org.clone(),
                     id: uuid::Uuid::new_v4().to_string(),
                     project_id: row.id.clone(),
-                    member_kind: MemberKind::User.as_str().to_owned(),
-                    member_id: owner.clone(),
+                    user_id: Some(owner.clone()),
+                    team_id: None,
                     access_level: AccessLevel::Admin.as_str().to_owned(),
                     created_at: now,
                     updated_at: now,
