@@ -49,6 +49,19 @@ fn gid(v: &Value) -> String {
     v["gid"].as_str().unwrap().to_owned()
 }
 
+/// The actions of the organization's audit trail, newest first.
+async fn audit_actions(app: &TestApp) -> Vec<String> {
+    let events = root(app, Method::GET, "/audit-events?limit=1000", None)
+        .await
+        .expect(200);
+    events.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 #[actix_web::test]
 async fn projects_are_created_listed_read_renamed_and_deleted_with_their_memberships() {
     let app = spawn_app().await;
@@ -120,17 +133,12 @@ async fn projects_are_created_listed_read_renamed_and_deleted_with_their_members
     )
     .await;
     assert_problem(&gone, 404, &membership);
-    let events = root(&app, Method::GET, "/audit-events", None)
-        .await
-        .expect(200);
-    let actions: Vec<&str> = events.body["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit_actions(&app).await;
     for action in ["project.created", "project.renamed", "project.deleted"] {
-        assert!(actions.contains(&action), "{action} in {actions:?}");
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
     }
 }
 
@@ -176,6 +184,11 @@ async fn every_access_level_and_legacy_value_is_stored_and_answered_as_access_le
             .expect(200);
         assert_eq!(changed.body["access_level"], want);
     }
+    let actions = audit_actions(&app).await;
+    let changes = actions
+        .iter()
+        .filter(|a| *a == "project_membership.changed");
+    assert_eq!(changes.count(), 3);
 }
 
 #[actix_web::test]
@@ -271,6 +284,13 @@ async fn memberships_answer_in_the_reference_shape_and_filter_by_parent_and_memb
     .await
     .expect(204);
     assert_eq!(memberships_of(&app, &p).await.len(), 2);
+    let actions = audit_actions(&app).await;
+    for action in ["project_membership.created", "project_membership.deleted"] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
 }
 
 #[actix_web::test]
@@ -619,6 +639,13 @@ async fn deleting_a_team_or_a_user_over_scim_removes_their_memberships() {
     let left = memberships_of(&app, &p).await;
     assert_eq!(left.len(), 2);
     assert!(left.iter().all(|m| m["member"]["resource_type"] == "user"));
+    // Audited with the delete (the two newest events, in either order within one instant).
+    let mut newest = audit_actions(&app).await[..2].to_vec();
+    newest.sort();
+    assert_eq!(
+        newest,
+        ["group.deleted", "project_memberships.member_deleted"]
+    );
 
     assert_eq!(app.delete(&format!("/Users/{user}")).await.status(), 204);
     assert_eq!(memberships_of(&app, &p).await.len(), 1);

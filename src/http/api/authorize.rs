@@ -274,22 +274,18 @@ async fn authorize(
         .iter()
         .zip(&permissions)
         .any(|(c, p)| c.app_id.is_some() || matches!(p, Asked::ExternalAutomation));
-    let needs_projects = permissions.iter().any(|p| matches!(p, Asked::Project(_)));
-    let project_checks: Vec<(usize, ProjectAction, String, String)> = if needs_projects {
-        checks
-            .iter()
-            .zip(&permissions)
-            .enumerate()
-            .filter_map(|(i, (c, p))| match (p, &c.project_id) {
-                (Asked::Project(action), Some(project)) => {
-                    Some((i, *action, project.clone(), c.user_id.clone()))
-                }
-                _ => None,
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    // (index of the check, action, project, user) of each project check.
+    let project_checks: Vec<(usize, ProjectAction, String, String)> = checks
+        .iter()
+        .zip(&permissions)
+        .enumerate()
+        .filter_map(|(i, (c, p))| match (p, &c.project_id) {
+            (Asked::Project(action), Some(project)) => {
+                Some((i, *action, project.clone(), c.user_id.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut answers = match decisions::from_memory(&state.decisions, &org, &ids) {
         // The hot path: the view is fresh and knows every user asked about.
         Some((view, users)) => answer(&view, &checks, &permissions, &users),
@@ -317,7 +313,7 @@ async fn authorize(
                 .await?
         }
     };
-    if needs_projects {
+    if !project_checks.is_empty() {
         // Project answers read one indexed query each: the user's level on the project.
         let (org, cache) = (auth.org_id.to_string(), state.decisions.clone());
         answers = state
