@@ -4,7 +4,9 @@
 //!    at least 40% of the `/healthz` rate, which holds only if neither the caller's token check
 //!    nor the decision costs a database round trip;
 //! 2. role mapping over every user: a preview and an apply of a rule list that moves a third of
-//!    them, then a group rename that re-evaluates a 10,000-member group.
+//!    them, then a group rename that re-evaluates a 10,000-member group;
+//! 3. project decisions (`/authorize` with `project_id`) for random users whose level comes
+//!    from a team of every user, against `/healthz` in the same way (one indexed query each).
 //!
 //! ```text
 //! cargo bench --bench governance   # BENCH_ROLES=1000 BENCH_USERS=100000 BENCH_REQUESTS=20000
@@ -124,15 +126,7 @@ async fn run() {
 
     let mut ratios = Vec::new();
     for round in 1..=3 {
-        let health = phase(requests, concurrency, |_| {
-            let req = client.get(format!("{address}/healthz"));
-            async move {
-                let res = req.send().await.unwrap();
-                assert_eq!(res.status(), 200);
-                res.bytes().await.unwrap();
-            }
-        })
-        .await;
+        let health = healthz(&client, &address, requests, concurrency).await;
         let authorize = phase(requests, concurrency, |i| {
             let user = seed_id(i.wrapping_mul(7919) % n_users);
             let req = client
@@ -168,6 +162,17 @@ async fn run() {
         ratios[1] * 100.0
     );
     let scim = (format!("{address}/scim/v2"), creds.scim_token.clone());
+    project_decisions(
+        &client,
+        &address,
+        &token,
+        &scim,
+        &url,
+        n_users,
+        requests,
+        concurrency,
+    )
+    .await;
     let connection = creds.scim_connection_id.to_string();
     role_mapping(
         &client,
@@ -282,6 +287,83 @@ async fn role_mapping(
     }
 }
 
+/// A project whose level comes from a team of every seeded user (members seeded in SQL, one
+/// membership row): `/healthz` and single project checks for random users, one round each.
+#[allow(clippy::too_many_arguments)]
+async fn project_decisions(
+    client: &reqwest::Client,
+    address: &str,
+    token: &str,
+    (scim, scim_token): &(String, String),
+    url: &str,
+    n_users: usize,
+    requests: usize,
+    concurrency: usize,
+) {
+    let api = |path: &str| format!("{address}/api/v1{path}");
+    let group = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+        "displayName": "Everyone on the project",
+    });
+    let res = client
+        .post(format!("{scim}/Groups"))
+        .bearer_auth(scim_token)
+        .json(&group)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let team = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut conn = ConnectionFactory::new(url).unwrap().open().unwrap();
+    diesel::sql_query(format!(
+        "INSERT INTO group_members (group_id, member_id, org_id, member_type, created_at) \
+         SELECT '{team}', id, org_id, 'User', '2026-01-01 00:00:00' FROM users \
+         WHERE id LIKE 'seed-%'"
+    ))
+    .execute(&mut conn)
+    .unwrap();
+    let post = |path: &str, body: Value| client.post(api(path)).bearer_auth(token).json(&body);
+    let res = post("/projects", json!({ "name": "Company" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let project = res.json::<Value>().await.unwrap()["gid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let membership = json!({ "member": team, "parent": project, "access_level": "commenter" });
+    let res = post("/memberships", membership).send().await.unwrap();
+    assert_eq!(res.status(), 201);
+
+    let health = healthz(client, address, requests, concurrency).await;
+    let decide = phase(requests, concurrency, |i| {
+        let user = seed_id(i.wrapping_mul(7919) % n_users);
+        let check = json!({ "user_id": user, "permission": "comment", "project_id": project });
+        let req = post("/authorize", check);
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["access_level"], "commenter");
+        }
+    })
+    .await;
+    println!(
+        "project decisions through a team of {n_users}: /healthz {:.0}/s (p50 {:.2} ms); \
+         /authorize with project_id {:.0}/s (p50 {:.2} ms, p99 {:.2} ms); ratio {:.0}%",
+        health.rate,
+        health.p50,
+        decide.rate,
+        decide.p50,
+        decide.p99,
+        decide.rate / health.rate * 100.0
+    );
+}
+
 fn seed_id(i: usize) -> String {
     format!("seed-{:06}", i + 1)
 }
@@ -323,6 +405,19 @@ fn seed_users(url: &str, org_id: &str, roles: &[String], n: usize) {
         &mut conn,
         "UPDATE org_settings SET governance_version = governance_version + 1",
     );
+}
+
+/// `n` calls of `/healthz`, the floor the other rates are compared with.
+async fn healthz(client: &reqwest::Client, address: &str, n: usize, concurrency: usize) -> Phase {
+    phase(n, concurrency, |_| {
+        let req = client.get(format!("{address}/healthz"));
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.bytes().await.unwrap();
+        }
+    })
+    .await
 }
 
 struct Phase {

@@ -15,6 +15,7 @@ pub mod invites;
 pub mod orgs;
 pub mod outbox;
 pub mod page;
+pub mod projects;
 mod retry_cause;
 pub mod reusable;
 pub mod role_mappings;

@@ -390,6 +390,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    projects (id) {
+        org_id -> Text,
+        id -> Text,
+        name -> Text,
+        owner_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     app_actor_tokens (token_id) {
         token_id -> Text,
         org_id -> Text,
@@ -406,6 +417,19 @@ diesel::table! {
         resource_kind -> Text,
         access -> Text,
         used_on -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_memberships (id) {
+        org_id -> Text,
+        id -> Text,
+        project_id -> Text,
+        user_id -> Nullable<Text>,
+        team_id -> Nullable<Text>,
+        access_level -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -445,4 +469,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_actor_grants,
     app_actor_tokens,
     personal_token_grants_used,
+    projects,
+    project_memberships,
 );

@@ -189,6 +189,15 @@ pub fn delete(
             &parents.iter().map(String::as_str).collect::<Vec<_>>(),
             now,
         )?;
+        // The team's project memberships go with it (what they gave its members with them).
+        let team = crate::governance::projects::MemberKind::Team;
+        crate::governance::projects::effective::forget_member(
+            conn,
+            &caller.org_id,
+            &caller.actor,
+            team,
+            id,
+        )?;
         if !store::delete_group(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }

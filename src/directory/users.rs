@@ -173,6 +173,15 @@ pub fn delete(
             // member without a new version. Run the whole delete again to see it.
             return Err(DirectoryError::Conflict);
         }
+        // Their own project memberships go with them; projects they owned lose their owner.
+        let user = crate::governance::projects::MemberKind::User;
+        crate::governance::projects::effective::forget_member(
+            conn,
+            &caller.org_id,
+            &caller.actor,
+            user,
+            id,
+        )?;
         if !store::delete_user(conn, org, id)? {
             return Err(DirectoryError::Conflict);
         }

@@ -6,5 +6,6 @@
 pub mod actors;
 pub mod apps;
 pub mod mapping;
+pub mod projects;
 pub mod roles;
 pub mod tokens;

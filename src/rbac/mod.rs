@@ -81,6 +81,12 @@ admin_permission!(
     /// App actors, their grants and tokens, and moving integrations off personal tokens (super
     /// admins, like service accounts; never an app actor's own: no actor widens another).
     ManageAppActors => ManageOrgSettings,
+    /// Read projects and their memberships (admins, like members and their roles).
+    ReadProjects => ViewMembers [Projects: Read],
+    /// Register, rename and delete projects and change their memberships: each grants or
+    /// withdraws access, so it takes what assigning roles takes (admins by default; an admin
+    /// role without `assign_roles` cannot).
+    ManageProjects => AssignRoles [Projects: Write],
 );
 
 /// Who is asking, as decisions see them.

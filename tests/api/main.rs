@@ -27,6 +27,8 @@ mod outbox_claims;
 mod outbox_email;
 mod outbox_support;
 mod outbox_webhooks;
+mod projects;
+mod projects_decisions;
 mod role_mapping;
 mod roles_catalogue;
 mod roles_decisions;

@@ -9,6 +9,7 @@ mod apps;
 mod conformance;
 mod mapping_and_invites;
 mod notifications;
+mod projects;
 mod tokens;
 mod validate;
 
@@ -140,6 +141,7 @@ async fn every_operation_answers_as_documented() {
     notifications::webhooks_and_dead_letters(&mut c).await;
     apps::registry_and_usage(&mut c, &member_id).await;
     app_actors::app_actors(&mut c).await;
+    projects::projects_and_memberships(&mut c, &member_id).await;
     // The audit trail now holds an event of every kind of change above.
     c.expect(Root, "GET /api/v1/audit-events?limit=1000", &[], None, 200)
         .await;

@@ -594,7 +594,7 @@ async fn authorize_answers_batches_and_refuses_bad_input_without_500() {
         )
         .await,
         422,
-        "not supported yet",
+        "not a project action",
     );
     let reply = root(
         &app,

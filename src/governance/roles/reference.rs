@@ -37,6 +37,9 @@ pub enum Link {
     Licence,
     /// An app's state for this user (`/authorize` with `app_id`, `governance::apps::decide`).
     App,
+    /// The project membership that gives the user their level, or that none does
+    /// (`/authorize` with `project_id`, `governance::projects::decide`).
+    Membership,
 }
 
 /// One link of a decision's reason chain.

@@ -8,17 +8,20 @@
 //! (`governance::apps::decide`: blocked, not approved, blocked for this guest, blocked by
 //! another organization the person belongs to). `permission: "external_automation"` answers
 //! the organization's switch for rules triggered by web requests from external services.
-//! `project_id` is reserved for object-level decisions (a later issue) and refused with 422.
+//! With `project_id`, `permission` is a project action (`view`, `comment`, `edit_content`,
+//! `edit_structure`, `manage_members`): decided from the user's effective level on the project
+//! (one indexed query: their own membership and their teams', `governance::projects`) together
+//! with their role and licence, the reasons naming the membership that gave the level.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use utoipa::ToSchema;
 
 use super::problem::{ApiError, ProblemResponse};
 use super::roles::parse;
 use super::routes::ApiRoutes;
 use crate::governance::apps::{self, decide::AppDenial};
+use crate::governance::projects::{self, decide::ProjectDecision, AccessLevel, ProjectAction};
 use crate::governance::roles::model::UserModel;
 use crate::governance::roles::reference::{Link, Reason};
 use crate::governance::roles::view::OrgView;
@@ -40,10 +43,11 @@ pub fn configure(r: &mut ApiRoutes) {
 #[schema(as = AuthorizeCheck)]
 struct Check {
     user_id: String,
-    /// A permission of the catalogue, by wire name.
+    /// A permission of the catalogue, by wire name; with `project_id`, a project action:
+    /// `view`, `comment`, `edit_content`, `edit_structure` or `manage_members`.
     permission: String,
-    /// Reserved: refused with 422 until object-level decisions exist.
-    project_id: Option<Value>,
+    /// A project of this organization: the check is a project action on it.
+    project_id: Option<String>,
     /// With `use_apps` only: may this user use this app (its id in this organization)?
     app_id: Option<String>,
 }
@@ -70,6 +74,13 @@ struct Answer {
     /// The app asked about, when the check named one.
     #[serde(skip_serializing_if = "Option::is_none")]
     app_id: Option<String>,
+    /// The project asked about, when the check named one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project_id: Option<String>,
+    /// With `project_id`: the user's effective level on the project (null: none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<AccessLevel>)]
+    access_level: Option<Option<AccessLevel>>,
     allowed: bool,
     denied_by: Option<Link>,
     reasons: Vec<AnswerReason>,
@@ -116,13 +127,34 @@ enum AuthorizeResponse {
     One(Answer),
 }
 
-/// The permission asked (`None`: `external_automation`).
-fn validate(check: &Check, at: Option<usize>) -> Result<Option<Permission>, GovernanceError> {
+/// What a check asks.
+#[derive(Debug, Clone, Copy)]
+enum Asked {
+    Catalogue(Permission),
+    /// The org's switch: completed from storage.
+    ExternalAutomation,
+    /// A project action: completed from storage.
+    Project(ProjectAction),
+}
+
+/// What the check asks, or why it is refused.
+fn validate(check: &Check, at: Option<usize>) -> Result<Asked, GovernanceError> {
     let place = at.map(|i| format!("checks[{i}]: ")).unwrap_or_default();
     if check.project_id.is_some() {
-        return Err(GovernanceError::Invalid(format!(
-            "{place}project_id is not supported yet"
-        )));
+        if check.app_id.is_some() {
+            return Err(GovernanceError::Invalid(format!(
+                "{place}a check names a project_id or an app_id, not both"
+            )));
+        }
+        return ProjectAction::parse(&check.permission)
+            .map(Asked::Project)
+            .ok_or_else(|| {
+                GovernanceError::Invalid(format!(
+                    "{place}{:?} is not a project action: with project_id, permission is one of \
+                     view, comment, edit_content, edit_structure, manage_members",
+                    check.permission
+                ))
+            });
     }
     if check.permission == EXTERNAL_AUTOMATION {
         if check.app_id.is_some() {
@@ -130,7 +162,7 @@ fn validate(check: &Check, at: Option<usize>) -> Result<Option<Permission>, Gove
                 "{place}app_id goes with use_apps, not {EXTERNAL_AUTOMATION}"
             )));
         }
-        return Ok(None);
+        return Ok(Asked::ExternalAutomation);
     }
     let permission = Permission::parse(&check.permission).ok_or_else(|| {
         GovernanceError::Invalid(format!(
@@ -144,37 +176,52 @@ fn validate(check: &Check, at: Option<usize>) -> Result<Option<Permission>, Gove
             permission.as_str()
         )));
     }
-    Ok(Some(permission))
+    Ok(Asked::Catalogue(permission))
 }
 
 /// The answers, in the order asked.
 fn answer(
     view: &OrgView,
     checks: &[Check],
-    permissions: &[Option<Permission>],
+    permissions: &[Asked],
     users: &[UserModel],
 ) -> Vec<Answer> {
     checks
         .iter()
         .zip(permissions)
         .zip(users)
-        .map(|((check, permission), user)| match permission {
-            Some(permission) => {
+        .map(|((check, asked), user)| match asked {
+            Asked::Catalogue(permission) => {
                 let d = decisions::decide(view, user, *permission);
                 Answer {
                     user_id: check.user_id.clone(),
                     permission: permission.as_str().to_string(),
                     app_id: check.app_id.clone(),
+                    project_id: None,
+                    access_level: None,
                     allowed: d.allowed,
                     denied_by: d.denied_by,
                     reasons: d.reasons.into_iter().map(AnswerReason::from).collect(),
                 }
             }
+            // Filled in by `complete_project_answers` from the stored memberships.
+            Asked::Project(action) => Answer {
+                user_id: check.user_id.clone(),
+                permission: action.as_str().to_string(),
+                app_id: None,
+                project_id: check.project_id.clone(),
+                access_level: Some(None),
+                allowed: false,
+                denied_by: None,
+                reasons: Vec::new(),
+            },
             // Filled in by `complete_app_answers` from the stored settings.
-            None => Answer {
+            Asked::ExternalAutomation => Answer {
                 user_id: check.user_id.clone(),
                 permission: EXTERNAL_AUTOMATION.to_string(),
                 app_id: None,
+                project_id: None,
+                access_level: None,
                 allowed: user.active,
                 denied_by: (!user.active).then_some(Link::User),
                 reasons: Vec::new(),
@@ -231,7 +278,19 @@ async fn authorize(
     let needs_storage = checks
         .iter()
         .zip(&permissions)
-        .any(|(c, p)| c.app_id.is_some() || p.is_none());
+        .any(|(c, p)| c.app_id.is_some() || matches!(p, Asked::ExternalAutomation));
+    // (index of the check, action, project, user) of each project check.
+    let project_checks: Vec<(usize, ProjectAction, String, String)> = checks
+        .iter()
+        .zip(&permissions)
+        .enumerate()
+        .filter_map(|(i, (c, p))| match (p, &c.project_id) {
+            (Asked::Project(action), Some(project)) => {
+                Some((i, *action, project.clone(), c.user_id.clone()))
+            }
+            _ => None,
+        })
+        .collect();
     let mut answers = match decisions::from_memory(&state.decisions, &org, &ids) {
         // The hot path: the view is fresh and knows every user asked about.
         Some((view, users)) => answer(&view, &checks, &permissions, &users),
@@ -259,6 +318,16 @@ async fn authorize(
                 .await?
         }
     };
+    if !project_checks.is_empty() {
+        // Project answers read one indexed query each: the user's level on the project.
+        let (org, cache) = (auth.org_id.to_string(), state.decisions.clone());
+        answers = state
+            .with_conn(move |c| {
+                complete_project_answers(c, &cache, &org, &project_checks, answers)
+                    .map_err(ApiError::from)
+            })
+            .await?;
+    }
     if needs_storage {
         // App and org-level answers read the app's state and the org's app settings.
         let org_id = auth.org_id.clone();
@@ -339,6 +408,34 @@ fn complete_app_answers(
         if denial.is_some() {
             answer.allowed = false;
             answer.denied_by = Some(Link::App);
+        }
+    }
+    Ok(answers)
+}
+
+/// Completes the project answers: each user's effective level on the project (their own
+/// membership and their teams', one indexed query) decided with their role and licence. A
+/// project of another organization is a 404, as for any object across tenants.
+fn complete_project_answers(
+    conn: &mut crate::db::DbConnection,
+    cache: &crate::governance::roles::DecisionCache,
+    org_id: &str,
+    project_checks: &[(usize, ProjectAction, String, String)],
+    mut answers: Vec<Answer>,
+) -> Result<Vec<Answer>, GovernanceError> {
+    let view = decisions::view(conn, cache, org_id)?;
+    for (i, action, project_id, user_id) in project_checks {
+        let user = decisions::user_entry(conn, &view, org_id, user_id)?.ok_or_else(|| {
+            GovernanceError::NotFound(format!("no user {user_id:?} in this organization"))
+        })?;
+        let effective = projects::effective::effective_level(conn, org_id, project_id, user_id)?;
+        let d: ProjectDecision =
+            projects::decide::decide(&view.model, &user, *action, project_id, effective.as_ref());
+        if let Some(answer) = answers.get_mut(*i) {
+            answer.allowed = d.allowed;
+            answer.denied_by = d.denied_by;
+            answer.access_level = Some(d.access_level);
+            answer.reasons = d.reasons.into_iter().map(AnswerReason::from).collect();
         }
     }
     Ok(answers)

@@ -9,10 +9,13 @@ mod apps;
 mod authorize;
 mod connections;
 mod invites;
+mod legacy_memberships;
+mod memberships;
 mod notifications;
 pub mod openapi;
 mod org;
 pub mod problem;
+mod projects;
 mod role_mapping;
 mod roles;
 pub mod routes;
@@ -59,7 +62,10 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(authorize::configure)
         .add(tokens::configure)
         .add(service_accounts::configure)
-        .add(app_actors::configure);
+        .add(app_actors::configure)
+        .add(projects::configure)
+        .add(legacy_memberships::configure)
+        .add(memberships::configure);
 }
 
 /// The caller: who they are, in which organization, with which role.

@@ -129,6 +129,20 @@ use super::problem::{Problem, ProblemResponse};
         super::app_actors::create_token,
         super::app_actors::list_tokens,
         super::app_actors::revoke_token,
+        super::projects::list,
+        super::projects::create,
+        super::projects::get,
+        super::projects::rename,
+        super::projects::delete,
+        super::memberships::list,
+        super::memberships::create,
+        super::memberships::get,
+        super::memberships::change_level,
+        super::memberships::delete,
+        super::legacy_memberships::list,
+        super::legacy_memberships::get,
+        super::legacy_memberships::add_members,
+        super::legacy_memberships::remove_members,
     ),
     components(schemas(Problem), responses(ProblemResponse)),
     modifiers(&BearerAuth),
@@ -146,6 +160,7 @@ use super::problem::{Problem, ProblemResponse};
         (name = "service-accounts", description = "Service accounts and their tokens"),
         (name = "service", description = "Health and this document"),
         (name = "app-actors", description = "App actors: non-human identities, grants, tokens"),
+        (name = "projects", description = "Projects, their memberships and access levels"),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,2 @@
+DROP TABLE project_memberships;
+DROP TABLE projects;
