@@ -1,8 +1,10 @@
-//! SCIM Bulk (RFC 7644 §3.7): many Users and Groups operations in one request. Bulk is not
-//! atomic: each operation is its own transaction with its own audit event (the services do
-//! both), and one failing operation fails alone unless `failOnErrors` says to stop (§3.7.3).
-//! `bulkId:` references to resources created in the same request are resolved whatever the
-//! order of the operations (§3.7.2); circular references fail with 409 (§3.7.1).
+//! SCIM Bulk (RFC 7644 §3.7): many operations in one request, on any resource type the
+//! directory stores (`resource_types::STORED_TYPES`: Users, Groups, Agents,
+//! AgenticApplications), each run by its type's own service function with no case per type
+//! here. Bulk is not atomic: each operation is its own transaction with its own audit event
+//! (the services do both), and one failing operation fails alone unless `failOnErrors` says to
+//! stop (§3.7.3). `bulkId:` references to resources created in the same request are resolved
+//! whatever the order of the operations (§3.7.2); circular references fail with 409 (§3.7.1).
 
 mod plan;
 mod request;
@@ -11,11 +13,11 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::{etag, groups, users, Caller, DirectoryError};
+use super::{etag, Caller, DirectoryError, Resource};
 use crate::db::DbConnection;
 use crate::scim::patch::parse_patch_request;
 use crate::scim::ScimError;
-use request::{Action, Kind, Method};
+use request::{Action, Method};
 
 pub use request::{parse_request, BulkRequest, Operation, BULK_REQUEST, BULK_RESPONSE};
 
@@ -161,9 +163,8 @@ fn location_of(
         id.to_owned()
     };
     Some(format!(
-        "{}/{}/{id}",
-        caller.scim_base,
-        action.kind.endpoint()
+        "{}{}/{id}",
+        caller.scim_base, action.kind.rt.endpoint
     ))
 }
 
@@ -246,7 +247,10 @@ fn execute(
             let text =
                 |r: &Value, at: &str| r.pointer(at).and_then(Value::as_str).map(str::to_owned);
             let (created, location, version) = match resource {
-                Some((r, v)) => (
+                Some(Resource {
+                    resource: r,
+                    version: v,
+                }) => (
                     text(&r, "/id").filter(|_| method == Method::Post),
                     text(&r, "/meta/location").or(location),
                     Some(etag(v)),
@@ -267,8 +271,9 @@ fn execute(
     }
 }
 
-type Performed = (u16, Option<(Value, i64)>);
+type Performed = (u16, Option<Resource>);
 
+/// Runs one action through its resource type's service function.
 fn perform(
     conn: &mut DbConnection,
     caller: &Caller,
@@ -284,39 +289,18 @@ fn perform(
     let id = id.unwrap_or_default();
     let data = data.unwrap_or(Value::Null);
     let if_match = version.as_deref();
-    Ok(match (kind, method) {
-        (Kind::Users, Method::Post) => {
-            let u = users::create(conn, caller, data)?;
-            (201, Some((u.resource, u.version)))
-        }
-        (Kind::Users, Method::Put) => {
-            let u = users::replace(conn, caller, &id, data, if_match)?;
-            (200, Some((u.resource, u.version)))
-        }
-        (Kind::Users, Method::Patch) => {
+    Ok(match method {
+        Method::Post => (201, Some((kind.create)(conn, caller, data)?)),
+        Method::Put => (
+            200,
+            Some((kind.replace)(conn, caller, &id, data, if_match)?),
+        ),
+        Method::Patch => {
             let ops = parse_patch_request(&data)?;
-            let u = users::patch(conn, caller, &id, ops.clone(), if_match)?;
-            (200, Some((u.resource, u.version)))
+            (200, Some((kind.patch)(conn, caller, &id, ops, if_match)?))
         }
-        (Kind::Users, Method::Delete) => {
-            users::delete(conn, caller, &id, if_match)?;
-            (204, None)
-        }
-        (Kind::Groups, Method::Post) => {
-            let g = groups::create(conn, caller, data)?;
-            (201, Some((g.resource, g.version)))
-        }
-        (Kind::Groups, Method::Put) => {
-            let g = groups::replace(conn, caller, &id, data, if_match, false)?;
-            (200, Some((g.resource, g.version)))
-        }
-        (Kind::Groups, Method::Patch) => {
-            let ops = parse_patch_request(&data)?;
-            let g = groups::patch(conn, caller, &id, ops, if_match, false)?;
-            (200, Some((g.resource, g.version)))
-        }
-        (Kind::Groups, Method::Delete) => {
-            groups::delete(conn, caller, &id, if_match)?;
+        Method::Delete => {
+            (kind.delete)(conn, caller, &id, if_match)?;
             (204, None)
         }
     })

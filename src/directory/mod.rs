@@ -9,6 +9,7 @@ pub mod groups;
 mod listing;
 pub mod provisioned;
 pub mod render;
+pub mod resource_types;
 mod root_filter;
 pub mod root_search;
 pub mod stewardship;

@@ -1,102 +1,26 @@
 //! Search across resource types (RFC 7644 §3.4.3 `POST /.search` and §3.4.2.1 `GET` at the
 //! server root): one filter, sort and page over every searchable type at once.
 //!
-//! Each searchable type is a [`SearchedType`]: its schema, its table map and a way to render
-//! rows by id. The filter is narrowed to each type (`root_filter`), compiled by the same
-//! compiler `/Users` and `/Groups` use, and the matching ids and sort keys of all types are
-//! merged and paged in one SQL `UNION ALL` (`db::union_page`); only the page's rows are then
-//! read, one query per type. A new resource type (Agents) is one more entry in
-//! [`SEARCHED_TYPES`].
+//! Each searchable type is a [`StoredType`] of the directory's table of resource types: its
+//! schema, its table map and a way to render rows by id. The filter is narrowed to each type
+//! (`root_filter`), compiled by the same compiler `/Users` and `/Groups` use, and the matching
+//! ids and sort keys of all types are merged and paged in one SQL `UNION ALL`
+//! (`db::union_page`); only the page's rows are then read, one query per type. A new resource
+//! type is one more entry in [`STORED_TYPES`].
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::agentic_applications::AgenticApplications;
-use super::agents::Agents;
-use super::listing::{groups_as_resources, users_as_resources};
-use super::provisioned::ProvisionedKind;
+use super::resource_types::{StoredType, STORED_TYPES};
 use super::root_filter::{check_known, narrow, Narrowed};
 use super::{Caller, DirectoryError, ListQuery};
-use crate::db::filter_sql::{self, Compiled, TableMap};
-use crate::db::groups::{self as group_store, GroupRow};
-use crate::db::page::rows_with_ids;
+use crate::db::filter_sql::{self, Compiled};
 use crate::db::union_page::{union_page, Branch, UnionRequest};
-use crate::db::users::{self as user_store, UserRow};
 use crate::db::{self, DbConnection};
 use crate::scim::filter::{parse_attr_path, parse_filter};
-use crate::scim::schema::{resolve, ResourceTypeDef, AGENT, AGENTIC_APPLICATION, GROUP, USER};
+use crate::scim::schema::{resolve, ResourceTypeDef};
 use crate::scim::ScimError;
-
-/// Renders the resources with these ids (those that exist), each with its id, in any order.
-type LoadByIds =
-    fn(&mut DbConnection, &Caller, &[&str], bool) -> Result<Vec<(String, Value)>, DirectoryError>;
-
-/// A resource type a root search covers.
-pub struct SearchedType {
-    pub rt: &'static ResourceTypeDef,
-    pub map: &'static TableMap,
-    /// `with_members` says whether multi-valued attributes kept out of the document (a
-    /// group's members) are wanted.
-    load: LoadByIds,
-}
-
-/// The types a root search covers, in the order their resources come when sort keys tie.
-pub static SEARCHED_TYPES: [SearchedType; 4] = [
-    SearchedType {
-        rt: &USER,
-        map: &filter_sql::USERS,
-        load: load_users,
-    },
-    SearchedType {
-        rt: &GROUP,
-        map: &filter_sql::GROUPS,
-        load: load_groups,
-    },
-    SearchedType {
-        rt: &AGENT,
-        map: &filter_sql::AGENTS,
-        load: load_provisioned::<Agents>,
-    },
-    SearchedType {
-        rt: &AGENTIC_APPLICATION,
-        map: &filter_sql::AGENTIC_APPLICATIONS,
-        load: load_provisioned::<AgenticApplications>,
-    },
-];
-
-fn load_provisioned<K: ProvisionedKind>(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    ids: &[&str],
-    _with_members: bool,
-) -> Result<Vec<(String, Value)>, DirectoryError> {
-    super::provisioned::load_by_ids::<K>(conn, caller, ids)
-}
-
-fn load_users(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    ids: &[&str],
-    _with_members: bool,
-) -> Result<Vec<(String, Value)>, DirectoryError> {
-    let table = user_store::users_page(crate::db::dialect(conn));
-    let rows: Vec<UserRow> = rows_with_ids(conn, table, caller.org_id.as_str(), ids)?;
-    let resources = users_as_resources(conn, &rows, caller)?;
-    Ok(rows.into_iter().map(|r| r.id).zip(resources).collect())
-}
-
-fn load_groups(
-    conn: &mut DbConnection,
-    caller: &Caller,
-    ids: &[&str],
-    with_members: bool,
-) -> Result<Vec<(String, Value)>, DirectoryError> {
-    let rows: Vec<GroupRow> =
-        rows_with_ids(conn, group_store::GROUPS_PAGE, caller.org_id.as_str(), ids)?;
-    let resources = groups_as_resources(conn, &rows, caller, with_members)?;
-    Ok(rows.into_iter().map(|r| r.id).zip(resources).collect())
-}
 
 /// A page of resources of several types, each with its type (for projection).
 #[derive(Debug, Clone)]
@@ -109,12 +33,12 @@ pub struct RootListResult {
 /// One type's part of the query, owned while the branches borrow it.
 struct Part {
     tag: i64,
-    ty: &'static SearchedType,
+    ty: &'static StoredType,
     filter: Option<Compiled>,
     sort_key: Option<String>,
 }
 
-/// Searches every type in [`SEARCHED_TYPES`] with one filter, order and page.
+/// Searches every type in [`STORED_TYPES`] with one filter, order and page.
 ///
 /// Errors as on `/Users`: `invalidFilter` for a malformed filter or one naming an attribute no
 /// type has; `invalidValue` for a `sortBy` no type can sort by. A `sortBy` that only some types
@@ -125,7 +49,7 @@ pub fn search_all(
     query: &ListQuery,
 ) -> Result<RootListResult, DirectoryError> {
     let dialect = db::dialect(conn);
-    let types: Vec<&ResourceTypeDef> = SEARCHED_TYPES.iter().map(|t| t.rt).collect();
+    let types: Vec<&ResourceTypeDef> = STORED_TYPES.iter().map(|t| t.rt).collect();
     let filter = match non_empty(query.filter.as_deref()) {
         Some(text) => Some(parse_filter(text)?),
         None => None,
@@ -145,8 +69,8 @@ pub fn search_all(
             .into());
         }
     }
-    let mut parts = Vec::with_capacity(SEARCHED_TYPES.len());
-    for (tag, ty) in (0_i64..).zip(SEARCHED_TYPES.iter()) {
+    let mut parts = Vec::with_capacity(STORED_TYPES.len());
+    for (tag, ty) in (0_i64..).zip(STORED_TYPES.iter()) {
         let narrowed = match &filter {
             // The caller's IdP dialect may rewrite literals (Entra's "True") per type.
             Some(f) => narrow(caller.dialect.filter(ty.rt, f.clone()), ty.rt),
@@ -222,26 +146,4 @@ pub fn search_all(
 
 fn non_empty(text: Option<&str>) -> Option<&str> {
     text.map(str::trim).filter(|t| !t.is_empty())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::scim::schema::RESOURCE_TYPES;
-
-    /// A resource type advertised in `/ResourceTypes` (Agents, later) must be searchable at the
-    /// root too, or a root search would silently leave it out.
-    #[test]
-    fn every_advertised_resource_type_is_searched_at_the_root() {
-        for rt in RESOURCE_TYPES {
-            assert!(
-                SEARCHED_TYPES.iter().any(|t| t.rt.id == rt.id),
-                "{} is not in SEARCHED_TYPES",
-                rt.id
-            );
-        }
-        let mut tables: Vec<&str> = SEARCHED_TYPES.iter().map(|t| t.map.table()).collect();
-        tables.dedup();
-        assert_eq!(tables.len(), SEARCHED_TYPES.len(), "one table per type");
-    }
 }

@@ -36,6 +36,7 @@ mod roles_invites;
 mod scim_agents;
 mod scim_big_groups;
 mod scim_bulk;
+mod scim_bulk_agents;
 mod scim_concurrency;
 mod scim_discovery;
 mod scim_errors;

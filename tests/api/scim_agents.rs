@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 const AGENT: &str = "urn:ietf:params:scim:schemas:core:2.0:Agent";
 const APP: &str = "urn:ietf:params:scim:schemas:core:2.0:AgenticApplication";
 
-fn agent_body(name: &str) -> Value {
+pub(crate) fn agent_body(name: &str) -> Value {
     json!({
         "schemas": [AGENT],
         "name": name,
@@ -22,7 +22,7 @@ fn agent_body(name: &str) -> Value {
     })
 }
 
-fn app_body(name: &str) -> Value {
+pub(crate) fn app_body(name: &str) -> Value {
     json!({
         "schemas": [APP],
         "name": name,
@@ -394,7 +394,7 @@ async fn another_organization_gets_404_for_an_agent() {
 }
 
 /// An app actor made on the admin API: no connection manages it.
-fn admin_created_actor(app: &TestApp, name: &str) -> String {
+pub(crate) fn admin_created_actor(app: &TestApp, name: &str) -> String {
     let mut conn = raw::connect(&app.database.url);
     let now = gatehouse::clock::now();
     let id = uuid::Uuid::new_v4().to_string();
@@ -425,7 +425,12 @@ fn admin_created_actor(app: &TestApp, name: &str) -> String {
 }
 
 /// An admin-API call as the super admin that must succeed; its body.
-async fn admin_api(app: &TestApp, method: Method, path: &str, body: Option<Value>) -> Value {
+pub(crate) async fn admin_api(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Value {
     crate::governance::root(app, method, path, body)
         .await
         .expect_ok()

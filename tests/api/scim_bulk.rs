@@ -9,11 +9,15 @@ use serde_json::{json, Value};
 
 const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
-const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+pub(crate) const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 /// Posts a BulkRequest with these operations; returns the status and the body.
-async fn bulk(app: &TestApp, operations: Value, fail_on_errors: Option<u64>) -> (u16, Value) {
+pub(crate) async fn bulk(
+    app: &TestApp,
+    operations: Value,
+    fail_on_errors: Option<u64>,
+) -> (u16, Value) {
     let mut body = json!({ "schemas": [BULK_REQUEST], "Operations": operations });
     if let Some(n) = fail_on_errors {
         body["failOnErrors"] = json!(n);
@@ -25,7 +29,11 @@ async fn bulk(app: &TestApp, operations: Value, fail_on_errors: Option<u64>) -> 
 }
 
 /// Posts a BulkRequest that must succeed as a whole; returns its operation results.
-async fn bulk_ok(app: &TestApp, operations: Value, fail_on_errors: Option<u64>) -> Vec<Value> {
+pub(crate) async fn bulk_ok(
+    app: &TestApp,
+    operations: Value,
+    fail_on_errors: Option<u64>,
+) -> Vec<Value> {
     let (status, body) = bulk(app, operations, fail_on_errors).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["schemas"], json!([BULK_RESPONSE]));
@@ -45,13 +53,21 @@ fn post_group(bulk_id: &str, name: &str, members: &[&str]) -> Value {
 }
 
 /// The id at the end of a result's location.
-fn id_in(result: &Value) -> String {
+pub(crate) fn id_in(result: &Value) -> String {
     let location = result["location"].as_str().expect("a location");
     location.rsplit('/').next().unwrap().to_owned()
 }
 
+/// The status of each operation result, in order.
+pub(crate) fn statuses(results: &[Value]) -> Vec<&str> {
+    results
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect()
+}
+
 /// Asserts an operation failed with this status and scimType, with a SCIM error as response.
-fn assert_failed(result: &Value, status: &str, scim_type: Option<&str>) {
+pub(crate) fn assert_failed(result: &Value, status: &str, scim_type: Option<&str>) {
     assert_eq!(result["status"], status, "{result}");
     let response = &result["response"];
     assert_eq!(
@@ -179,10 +195,7 @@ async fn put_patch_and_delete_operations_act_on_existing_and_new_resources() {
         None,
     )
     .await;
-    let statuses: Vec<&str> = results
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = statuses(&results);
     assert_eq!(
         statuses,
         ["200", "200", "204", "200", "201", "201"],
@@ -263,10 +276,7 @@ async fn fail_on_errors_stops_after_that_many_errors_and_omits_the_rest() {
         Some(2),
     )
     .await;
-    let statuses: Vec<&str> = results
-        .iter()
-        .map(|r| r["status"].as_str().unwrap())
-        .collect();
+    let statuses = statuses(&results);
     assert_eq!(statuses, ["404", "201", "404"]);
     assert_eq!(
         total_users(&app, "userName eq \"five@example.com\"").await,

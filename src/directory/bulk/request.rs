@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::directory::resource_types::{self, StoredType, STORED_TYPES};
 use crate::scim::ScimError;
 
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
@@ -35,25 +36,11 @@ pub(super) enum Method {
     Delete,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Kind {
-    Users,
-    Groups,
-}
-
-impl Kind {
-    pub(super) fn endpoint(self) -> &'static str {
-        match self {
-            Kind::Users => "Users",
-            Kind::Groups => "Groups",
-        }
-    }
-}
-
 #[derive(Debug, Clone)]
 pub(super) struct Action {
     pub(super) method: Method,
-    pub(super) kind: Kind,
+    /// The resource type the path names.
+    pub(super) kind: &'static StoredType,
     /// The target of PUT, PATCH and DELETE; may be a `bulkId:` reference.
     pub(super) id: Option<String>,
     pub(super) data: Option<Value>,
@@ -195,32 +182,33 @@ fn action(
     })
 }
 
-/// `/Users` or `/Groups` for POST; `/Users/{id}` or `/Groups/{id}` otherwise (§3.7).
-fn parse_path(path: &str, method: Method) -> Result<(Kind, Option<String>), ScimError> {
+/// A type's endpoint (`/Users`, `/Agents`, ...) for POST; `{endpoint}/{id}` otherwise (§3.7).
+/// Every type in the directory's table of resource types is taken alike.
+fn parse_path(
+    path: &str,
+    method: Method,
+) -> Result<(&'static StoredType, Option<String>), ScimError> {
     let trimmed = path.trim().trim_start_matches('/').trim_end_matches('/');
     let (endpoint, id) = match trimmed.split_once('/') {
         Some((e, id)) => (e, Some(id)),
         None => (trimmed, None),
     };
-    let kind = if endpoint.eq_ignore_ascii_case("Users") {
-        Kind::Users
-    } else if endpoint.eq_ignore_ascii_case("Groups") {
-        Kind::Groups
-    } else {
-        return Err(ScimError::InvalidPath(format!(
-            "path {path:?} names no endpoint: use /Users or /Groups"
-        )));
-    };
+    let kind = resource_types::by_endpoint(endpoint).ok_or_else(|| {
+        let endpoints: Vec<&str> = STORED_TYPES.iter().map(|t| t.rt.endpoint).collect();
+        ScimError::InvalidPath(format!(
+            "path {path:?} names no endpoint: use one of {}",
+            endpoints.join(", ")
+        ))
+    })?;
+    let endpoint = kind.rt.endpoint;
     match (method, id) {
         (Method::Post, None) => Ok((kind, None)),
         (Method::Post, Some(_)) => Err(ScimError::InvalidPath(format!(
-            "a POST goes to /{}, not {path:?}",
-            kind.endpoint()
+            "a POST goes to {endpoint}, not {path:?}"
         ))),
         (_, Some(id)) if !id.is_empty() && !id.contains('/') => Ok((kind, Some(id.to_owned()))),
         _ => Err(ScimError::InvalidPath(format!(
-            "PUT, PATCH and DELETE go to /{}/{{id}}, not {path:?}",
-            kind.endpoint()
+            "PUT, PATCH and DELETE go to {endpoint}/{{id}}, not {path:?}"
         ))),
     }
 }
