@@ -636,3 +636,68 @@ async fn an_app_actor_token_is_introspected_and_follows_the_service_account_poli
     .expect(200);
     assert_eq!(introspect(token).await, json!({ "active": false }));
 }
+
+#[actix_web::test]
+async fn acting_for_a_user_on_a_project_needs_the_users_access_level_there() {
+    use crate::projects::{add, project};
+
+    let app = spawn_app().await;
+    let (member, _) = user_with_role(&app, "viewer@example.com", "member").await;
+    let p = project(&app, "Roadmap", None).await;
+    add(&app, &member, &p, json!({ "access_level": "viewer" }))
+        .await
+        .expect(201);
+    let a = actor(
+        &app,
+        "Planner bot",
+        json!([{ "resource": "projects", "access": "write" },
+               { "resource": "projects", "access": "read" }]),
+    )
+    .await;
+    let ask = |access: &'static str, project: String| {
+        let (app, aid, member) = (&app, id(&a), member.clone());
+        async move {
+            root(
+                app,
+                Method::POST,
+                "/authorize",
+                Some(
+                    json!({ "app_actor_id": aid, "resource": "projects", "access": access,
+                             "project_id": project, "on_behalf_of": member }),
+                ),
+            )
+            .await
+            .expect(200)
+            .body
+        }
+    };
+    // A viewer may have the app read the project for them, not edit it.
+    let read = ask("read", p.clone()).await;
+    assert_eq!(read["allowed"], true, "{read}");
+    assert!(
+        read["reasons"].to_string().contains("gives viewer"),
+        "{read}"
+    );
+    let write = ask("write", p.clone()).await;
+    assert_eq!(write["allowed"], false, "{write}");
+    assert_eq!(write["denied_by"], "user");
+    assert!(write["reasons"].to_string().contains("project_level"));
+    // Without the app acting for anyone, the grant alone decides.
+    let alone = root(
+        &app,
+        Method::POST,
+        "/authorize",
+        Some(
+            json!({ "app_actor_id": id(&a), "resource": "projects", "access": "write",
+                     "project_id": p }),
+        ),
+    )
+    .await
+    .expect(200)
+    .body;
+    assert_eq!(alone["allowed"], true, "{alone}");
+    // A project the user has no membership in.
+    let other = project(&app, "Elsewhere", None).await;
+    let none = ask("read", other).await;
+    assert_eq!(none["allowed"], false, "{none}");
+}

@@ -6,13 +6,14 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::grants::GrantSet;
+use super::grants::{Access, GrantSet, ResourceKind};
 use super::service::load_grants;
 use super::tokens::parse_scope;
 use crate::db::app_actor_grants as grant_store;
 use crate::db::app_actors as actor_store;
 use crate::db::{apps as app_store, roles as role_store, DbConnection};
 use crate::governance::apps::settings::{self as app_settings, AppMode};
+use crate::governance::projects::level::ProjectAction;
 use crate::governance::roles::GovernanceError;
 use crate::tokens::{self, TokenKind};
 
@@ -199,6 +200,55 @@ fn reason(link: ActorLink, allows: bool, code: Option<&str>, detail: String) -> 
     }
 }
 
+/// What a grant on a project asks of a person's access level there, when the app acts for them:
+/// reading is viewing; writing projects edits their content, creating edits their structure;
+/// any change to memberships manages members.
+fn project_action(resource: ResourceKind, access: Access) -> Option<ProjectAction> {
+    match (resource, access) {
+        (ResourceKind::Projects | ResourceKind::Memberships, Access::Read) => {
+            Some(ProjectAction::View)
+        }
+        (ResourceKind::Projects, Access::Write) => Some(ProjectAction::EditContent),
+        (ResourceKind::Projects, Access::Create) => Some(ProjectAction::EditStructure),
+        (ResourceKind::Memberships, Access::Write | Access::Create) => {
+            Some(ProjectAction::ManageMembers)
+        }
+        _ => None,
+    }
+}
+
+/// The user an app acts for on a project must have a level there that allows the action: the
+/// membership that gives it is named, as in the user's own project decisions.
+fn user_project_level(
+    conn: &mut DbConnection,
+    org: &str,
+    project_id: &str,
+    user_id: &str,
+    action: ProjectAction,
+) -> Result<ActorReason, GovernanceError> {
+    use crate::governance::projects::{decide::source, effective::effective_level};
+    Ok(match effective_level(conn, org, project_id, user_id)? {
+        Some(e) if e.level.allows(action) => reason(
+            ActorLink::User,
+            true,
+            None,
+            format!("{}, which allows {}", source(&e), action.as_str()),
+        ),
+        Some(e) => reason(
+            ActorLink::User,
+            false,
+            Some("project_level"),
+            format!("{}, which does not allow {}", source(&e), action.as_str()),
+        ),
+        None => reason(
+            ActorLink::User,
+            false,
+            Some("project_level"),
+            format!("the user the app acts for has no access to project {project_id:?}"),
+        ),
+    })
+}
+
 /// Decides a question about an app actor of `org`, with every link of the chain. An actor or
 /// user of another organization is a 404.
 pub fn decide(
@@ -270,10 +320,16 @@ pub fn decide(
         let model = decisions::user_entry(conn, &view, org, user_id)?.ok_or_else(|| {
             GovernanceError::NotFound(format!("no user {user_id:?} in this organization"))
         })?;
+        // On a project, the person's access level there decides (below); elsewhere the
+        // admin permissions the grant stands for.
+        let on_project = q
+            .project_id
+            .as_deref()
+            .zip(project_action(q.resource, q.access));
         let granted = view.permissions(&model);
         let needed: Vec<_> = crate::rbac::ACTION_GRANTS
             .iter()
-            .filter(|(_, g)| *g == Some((q.resource, q.access)))
+            .filter(|(_, g)| on_project.is_none() && *g == Some((q.resource, q.access)))
             .map(|(p, _)| *p)
             .collect();
         let missing = needed.iter().find(|p| !granted.contains(**p));
@@ -297,9 +353,16 @@ pub fn decide(
                 ActorLink::User,
                 true,
                 None,
-                "the user the app acts for may do this too".into(),
+                if on_project.is_some() {
+                    "the user the app acts for is active".into()
+                } else {
+                    "the user the app acts for may do this too".into()
+                },
             ),
         });
+        if let (true, Some((project, action))) = (model.active, on_project) {
+            reasons.push(user_project_level(conn, org, project, user_id, action)?);
+        }
     }
     let denied_by = reasons.iter().find(|r| !r.allows).map(|r| r.link);
     Ok(ActorDecision {
