@@ -119,12 +119,25 @@ struct BatchAnswer {
     results: Vec<Answer>,
 }
 
-/// One answer for one check, `{"results": [...]}` for a batch.
+/// One answer for one check, `{"results": [...]}` for a batch, or the answer about an app actor.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(untagged)]
 enum AuthorizeResponse {
     Batch(BatchAnswer),
     One(Answer),
+    /// Documentation only: `app_actor::answer` writes this answer itself.
+    #[allow(dead_code)]
+    AppActor(crate::governance::actors::access::ActorDecision),
+}
+
+/// What `/authorize` takes, as the OpenAPI document describes it: checks about users, or one
+/// question about an app actor (told apart by its `app_actor_id`; see `app_actor`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)] // documentation only: the handler reads the two shapes itself
+enum AuthorizeBody {
+    Users(Request),
+    AppActor(crate::governance::actors::access::ActorQuestion),
 }
 
 /// What a check asks.
@@ -235,9 +248,9 @@ fn answer(
     path = "/api/v1/authorize",
     tag = "decisions",
     operation_id = "authorize",
-    summary = "May this user do this? One check, or a batch of up to 100",
-    description = "Requires the view_members permission (a 403 names it when missing).",
-    request_body = Request,
+    summary = "May this user (or app actor) do this? One check, or a batch of up to 100",
+    description = "Requires the view_members permission (a 403 names it when missing). A body with `app_actor_id` asks about an app actor (docs/app-actors.md).",
+    request_body = AuthorizeBody,
     responses(
         (status = 200, description = "The answer, or the answers of a batch", body = AuthorizeResponse),
         (status = 400, response = ProblemResponse),
