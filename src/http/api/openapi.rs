@@ -129,6 +129,8 @@ use super::problem::{Problem, ProblemResponse};
         super::app_actors::create_token,
         super::app_actors::list_tokens,
         super::app_actors::revoke_token,
+        super::app_actor_moves::propose,
+        super::app_actor_moves::confirm,
     ),
     components(schemas(Problem), responses(ProblemResponse)),
     modifiers(&BearerAuth),
