@@ -72,10 +72,16 @@ impl AdminCaller {
     pub fn authorize<P: AdminPermission>(&self) -> Result<Authorized<P>, ApiError> {
         let authorized = authorize::<P>(&self.principal)
             .map_err(|denied| ApiError::forbidden(&denied.to_string()))?;
+        self.record_grant_use::<P>();
+        Ok(authorized)
+    }
+
+    /// Records that a personal token used `P`'s grant (for checks of `P` made elsewhere than
+    /// `authorize`, once they succeeded); nothing for other credentials or grant-less `P`.
+    pub fn record_grant_use<P: AdminPermission>(&self) {
         if let (Some(token), Some(grant)) = (&self.personal_token, P::GRANT) {
             token.uses.record(self.org_id.as_str(), &token.id, grant);
         }
-        Ok(authorized)
     }
 }
 

@@ -13,18 +13,22 @@ use crate::tokens_personal::{notices, second_org};
 /// it): its id and secret.
 async fn integration_token(app: &TestApp, name: &str) -> (String, String, String) {
     let (owner, bootstrap) = user_with_role(app, &format!("{name}@example.com"), "admin").await;
-    let created = api(
+    let (id, secret) = new_token(
         app,
         &bootstrap,
-        Method::POST,
-        "/tokens",
-        Some(json!({ "name": name, "expires_in_days": 3 })),
+        json!({ "name": name, "expires_in_days": 3 }),
     )
-    .await
-    .expect(201)
-    .body;
+    .await;
+    (owner, id, secret)
+}
+
+/// A personal token created with `bearer` (its owner's): its id and secret.
+async fn new_token(app: &TestApp, bearer: &str, body: Value) -> (String, String) {
+    let created = api(app, bearer, Method::POST, "/tokens", Some(body))
+        .await
+        .expect(201)
+        .body;
     (
-        owner,
         created["id"].as_str().unwrap().to_owned(),
         created["token"].as_str().unwrap().to_owned(),
     )
@@ -373,4 +377,70 @@ async fn the_at_risk_report_links_each_token_to_the_move_proposal() {
     .expect(200)
     .body;
     assert_eq!(proposal["token_id"], token_id);
+}
+
+#[actix_web::test]
+async fn revoking_someone_elses_token_counts_as_a_tokens_write_and_ones_own_does_not() {
+    let app = spawn_app().await;
+    let (_, token_id, token) = integration_token(&app, "janitor").await;
+    // Its own second token: revoking it needs no admin permission.
+    let (own_id, _) = new_token(&app, &token, json!({ "name": "spare" })).await;
+    api(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("/tokens/{own_id}"),
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(propose(&app, &token_id).await["grants"], json!([]));
+    // A member's token: the admin permission, so the `tokens` `write` grant.
+    let (member, _) = user_with_role(&app, "m@example.com", "member").await;
+    let theirs = root(&app, Method::GET, &format!("/tokens?owner={member}"), None)
+        .await
+        .expect(200)
+        .body;
+    let their_id = theirs["tokens"][0]["id"].as_str().unwrap();
+    api(
+        &app,
+        &token,
+        Method::DELETE,
+        &format!("/tokens/{their_id}"),
+        None,
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        grants_of(&propose(&app, &token_id).await["grants"]),
+        pairs(&[("tokens", "write")])
+    );
+}
+
+#[actix_web::test]
+async fn a_use_this_instance_recorded_today_costs_no_further_write() {
+    let app = spawn_app().await;
+    let (_, token_id, token) = integration_token(&app, "busy").await;
+    run_integration(&app, &token).await;
+    assert_eq!(
+        grants_of(&propose(&app, &token_id).await["grants"]).len(),
+        2
+    );
+    // Take the rows away behind the instance's back: the same uses today write nothing again
+    // (the instance remembers them), so nothing comes back.
+    let mut conn = raw::connect(&app.database.url);
+    raw::execute(
+        &mut conn,
+        &format!("DELETE FROM personal_token_grants_used WHERE token_id = '{token_id}'"),
+    );
+    run_integration(&app, &token).await;
+    assert_eq!(propose(&app, &token_id).await["grants"], json!([]));
+    // A grant not used before today is written.
+    api(&app, &token, Method::GET, "/tokens", None)
+        .await
+        .expect(200);
+    assert_eq!(
+        grants_of(&propose(&app, &token_id).await["grants"]),
+        pairs(&[("tokens", "write")])
+    );
 }
