@@ -3,7 +3,9 @@
 //!
 //! Recorded where a personal token's admin call passes `AdminCaller::authorize::<P>()` for a
 //! permission `P` that an app actor could hold (`AdminPermission::GRANT`): that check is the
-//! one place that knows both the token and the grant. One row per (token, kind, access, day)
+//! one place that knows both the token and the grant (the few checks made inside a service,
+//! such as revoking someone else's token, call `AdminCaller::record_grant_use` once they pass).
+//! A call that passes the check counts, whatever its answer. One row per (token, kind, access, day)
 //! at most, and normally no database work at all: each instance remembers the keys it wrote
 //! today in a small bounded set, and only a key it has not seen today starts a write. The
 //! write runs on the blocking pool, off the request (the answer never waits for it), and is
