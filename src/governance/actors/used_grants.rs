@@ -5,9 +5,9 @@
 //! permission `P` that an app actor could hold (`AdminPermission::GRANT`): that check is the
 //! one place that knows both the token and the grant (the few checks made inside a service,
 //! such as revoking someone else's token, call `AdminCaller::record_grant_use` once they pass).
-//! A call that passes the check counts, whatever its answer. One row per (token, kind, access, day)
-//! at most, and normally no database work at all: each instance remembers the keys it wrote
-//! today in a small bounded set, and only a key it has not seen today starts a write. The
+//! A call that passes the check counts, whatever its answer. One row per (token, kind, access,
+//! day) at most, and normally no database work at all: each instance remembers the keys it
+//! wrote today in a small bounded set, and only a key it has not seen today starts a write. The
 //! write runs on the blocking pool, off the request (the answer never waits for it), and is
 //! an insert that treats the row already being there as success, so instances that record
 //! the same use at once all succeed. A failed write forgets its key, so a later call retries.
