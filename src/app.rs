@@ -66,6 +66,7 @@ impl Application {
             allow_private_networks: settings.idp.jwks_allow_private_networks,
         });
         let state = AppState {
+            grant_uses: crate::governance::actors::used_grants::GrantUseLog::new(pool.clone()),
             pool,
             settings: Arc::new(settings),
             base_url,

@@ -10,6 +10,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 
@@ -22,6 +23,7 @@ use crate::audit::Actor;
 use crate::db::orgs::ConnectionRow;
 use crate::db::{orgs, users, DbError};
 use crate::directory::Caller;
+use crate::governance::actors::used_grants::GrantUseLog;
 use crate::governance::roles::{decisions, Permission, RoleId};
 use crate::idp::jwt::JwtVerifier;
 use crate::idp::Dialect;
@@ -42,6 +44,16 @@ pub struct AdminCaller {
     /// What the caller may do, decided from the stored roles when the request came in, and
     /// who acts (a person or a service account).
     pub principal: Principal,
+    /// Set when a personal access token was presented: its id and where its uses of
+    /// app-actor grants are recorded (see `authorize`).
+    pub personal_token: Option<PersonalToken>,
+}
+
+/// The personal access token a call presented, for recording the grants it uses.
+#[derive(Debug, Clone)]
+pub struct PersonalToken {
+    pub id: String,
+    uses: Arc<GrantUseLog>,
 }
 
 impl AdminCaller {
@@ -51,8 +63,25 @@ impl AdminCaller {
 
     /// Checks the caller's permissions for `P`; the proof is what the service function
     /// requires. A refusal is a 403 naming the missing permission.
+    ///
+    /// Issue 14: when a personal token passes the check for an action an app actor could do
+    /// (`P::GRANT`), the grant is recorded as used by that token, so a move of the integration
+    /// to an app actor can propose it. This is the one place that knows both; recording is a
+    /// lookup in memory and at most one write per token, grant and day, off the request
+    /// (`governance::actors::used_grants`).
     pub fn authorize<P: AdminPermission>(&self) -> Result<Authorized<P>, ApiError> {
-        authorize::<P>(&self.principal).map_err(|denied| ApiError::forbidden(&denied.to_string()))
+        let authorized = authorize::<P>(&self.principal)
+            .map_err(|denied| ApiError::forbidden(&denied.to_string()))?;
+        self.record_grant_use::<P>();
+        Ok(authorized)
+    }
+
+    /// Records that a personal token used `P`'s grant (for checks of `P` made elsewhere than
+    /// `authorize`, once they succeeded); nothing for other credentials or grant-less `P`.
+    pub fn record_grant_use<P: AdminPermission>(&self) {
+        if let (Some(token), Some(grant)) = (&self.personal_token, P::GRANT) {
+            token.uses.record(self.org_id.as_str(), &token.id, grant);
+        }
     }
 }
 
@@ -305,7 +334,7 @@ impl FromRequest for AdminCaller {
                                 if !granted.contains(Permission::UsePersonalAccessTokens) {
                                     return Ok(Err(NOT_PERMITTED.to_owned()));
                                 }
-                                Ok(Ok((user, base, granted, row.expires_at)))
+                                Ok(Ok((user, base, granted, row.expires_at, row.id)))
                             }
                             Some(_) => Ok(Err("user deactivated".into())),
                             None => Ok(Err("user gone".into())),
@@ -315,11 +344,15 @@ impl FromRequest for AdminCaller {
                     .map_err(ApiError::from)?,
             };
             match found {
-                Ok((user, base, granted, expires_at)) => {
+                Ok((user, base, granted, expires_at, token_id)) => {
                     if let Some(token) = &presented {
-                        remember_admin(&state, token, &user, expires_at, generation);
+                        remember_admin(&state, token, &user, &token_id, expires_at, generation);
                     }
                     Ok(AdminCaller {
+                        personal_token: Some(PersonalToken {
+                            id: token_id,
+                            uses: state.grant_uses.clone(),
+                        }),
                         principal: Principal {
                             actor: Actor::User(user.id.clone()),
                             org_id: OrgId(user.org_id.clone()),
@@ -367,6 +400,10 @@ fn remembered_admin(state: &AppState, token: &str) -> Option<AdminCaller> {
         return None;
     }
     Some(AdminCaller {
+        personal_token: Some(PersonalToken {
+            id: who.token_id,
+            uses: state.grant_uses.clone(),
+        }),
         principal: Principal {
             actor: Actor::User(who.user_id.clone()),
             org_id: OrgId(who.org_id.clone()),
@@ -386,6 +423,7 @@ fn remember_admin(
     state: &AppState,
     token: &str,
     user: &users::UserRow,
+    token_id: &str,
     expires_at: Option<chrono::NaiveDateTime>,
     generation: crate::tokens::cache::Generation,
 ) {
@@ -396,6 +434,7 @@ fn remember_admin(
     let who = AdminIdentity {
         org_id: user.org_id.clone(),
         user_id: user.id.clone(),
+        token_id: token_id.to_owned(),
     };
     state
         .admin_credentials
@@ -442,6 +481,7 @@ async fn service_account_caller(
         .map_err(ApiError::from)?;
     match found {
         Ok((account, base, granted)) => Ok(AdminCaller {
+            personal_token: None,
             principal: Principal {
                 actor: Actor::ServiceAccount(account.id.clone()),
                 org_id: OrgId(account.org_id.clone()),
@@ -501,6 +541,7 @@ async fn app_actor_caller(
         .await?;
     match found {
         Ok((credential, scope, base, granted)) => Ok(AdminCaller {
+            personal_token: None,
             principal: Principal {
                 actor: Actor::AppActor {
                     id: credential.actor_id.clone(),

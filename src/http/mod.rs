@@ -44,6 +44,9 @@ pub struct AppState {
     pub admin_credentials: CredentialCache<AdminIdentity>,
     /// Compiled per-organization decision views (per instance, safe to lose).
     pub decisions: Arc<crate::governance::roles::DecisionCache>,
+    /// The app-actor grants personal tokens used today, as this instance wrote them (issue 14;
+    /// per instance, safe to lose).
+    pub grant_uses: Arc<crate::governance::actors::used_grants::GrantUseLog>,
 }
 
 /// Whose personal access token a request presented.
@@ -51,6 +54,7 @@ pub struct AppState {
 pub struct AdminIdentity {
     pub org_id: String,
     pub user_id: String,
+    pub token_id: String,
 }
 
 impl AppState {

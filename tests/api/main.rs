@@ -5,6 +5,7 @@
 
 mod common;
 
+mod app_actor_moves;
 mod app_actors;
 mod apps_decisions;
 mod apps_guests_export;

@@ -4,6 +4,7 @@
 //! app (successes and problem+json errors) answer with a documented status, the documented
 //! content type and a body that fits the documented schema (`validate`: objects are closed).
 
+mod app_actor_moves;
 mod app_actors;
 mod apps;
 mod conformance;
@@ -142,6 +143,7 @@ async fn every_operation_answers_as_documented() {
     apps::registry_and_usage(&mut c, &member_id).await;
     app_actors::app_actors(&mut c).await;
     projects::projects_and_memberships(&mut c, &member_id).await;
+    app_actor_moves::moves(&mut c).await;
     // The audit trail now holds an event of every kind of change above.
     c.expect(Root, "GET /api/v1/audit-events?limit=1000", &[], None, 200)
         .await;

@@ -10,8 +10,10 @@
 
 pub mod access;
 pub mod grants;
+pub mod moves;
 mod service;
 pub mod tokens;
+pub mod used_grants;
 
 pub use service::{
     create, delete, find, list, set_active, update, ActorChange, ActorPage, ActorView, NewActor,

@@ -12,6 +12,7 @@ use super::policy::WARNING_DAYS;
 use super::{views, TokenView};
 use crate::db::tokens::{self as store, ActiveFilter};
 use crate::db::{orgs, service_accounts, users, DbConnection};
+use crate::governance::actors::moves::MoveLink;
 use crate::governance::roles::{decisions, BaseRole, DecisionCache, GovernanceError, RoleId};
 use crate::rbac::{Authorized, ManageTokens};
 use crate::tokens::TokenKind;
@@ -87,6 +88,9 @@ pub struct AtRisk {
     pub token: TokenView,
     /// `owner_deactivated`, `owner_gone`, `expiring`, `guest_restricted`.
     pub reasons: Vec<&'static str>,
+    /// Where to propose moving the integration that runs on this token to an app actor
+    /// (issue 14), with `{"token_id": id}` as the body.
+    pub move_to_app_actor: MoveLink,
 }
 
 pub fn at_risk(
@@ -138,6 +142,10 @@ pub fn at_risk(
     Ok(views(conn, org, rows)?
         .into_iter()
         .zip(reasons)
-        .map(|(token, reasons)| AtRisk { token, reasons })
+        .map(|(token, reasons)| AtRisk {
+            token,
+            reasons,
+            move_to_app_actor: MoveLink::proposal(),
+        })
         .collect())
 }

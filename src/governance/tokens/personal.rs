@@ -158,11 +158,12 @@ pub fn list(
 
 /// Revokes a personal token: one's own, or anyone's for admins (`ManageTokens`), who notify
 /// the owner (reference: "The developer who created the token will receive an email").
+/// Answers whether the admin permission was what allowed it (someone else's token).
 pub fn revoke(
     conn: &mut DbConnection,
     caller: &Principal,
     id: &str,
-) -> Result<(), GovernanceError> {
+) -> Result<bool, GovernanceError> {
     let org = caller.org_id.as_str();
     transaction(conn, |conn| {
         let row = store::find_in_org(conn, org, id)?
@@ -182,7 +183,7 @@ pub fn revoke(
             if own { "owner" } else { "admin" },
             !own,
         )?;
-        Ok(())
+        Ok(!own)
     })
 }
 

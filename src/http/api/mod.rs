@@ -3,6 +3,7 @@
 //! The OpenAPI document served at `/api/v1/openapi.json` is generated from the handlers'
 //! `#[utoipa::path]` annotations (see `openapi`); the routes come from one table (`routes`).
 
+mod app_actor_moves;
 mod app_actors;
 mod app_requests;
 mod apps;
@@ -65,7 +66,8 @@ fn routes_of_api(r: &mut ApiRoutes) {
         .add(app_actors::configure)
         .add(projects::configure)
         .add(legacy_memberships::configure)
-        .add(memberships::configure);
+        .add(memberships::configure)
+        .add(app_actor_moves::configure);
 }
 
 /// The caller: who they are, in which organization, with which role.

@@ -143,6 +143,8 @@ use super::problem::{Problem, ProblemResponse};
         super::legacy_memberships::get,
         super::legacy_memberships::add_members,
         super::legacy_memberships::remove_members,
+        super::app_actor_moves::propose,
+        super::app_actor_moves::confirm,
     ),
     components(schemas(Problem), responses(ProblemResponse)),
     modifiers(&BearerAuth),

@@ -141,10 +141,14 @@ async fn revoke(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.principal.clone();
-    state
+    let as_admin = state
         .with_conn(move |c| personal::revoke(c, &principal, &id).map_err(ApiError::from))
         .await?;
     state.admin_credentials.clear();
+    if as_admin {
+        // Checked inside the revocation, not by `authorize`: recorded here (issue 14).
+        caller.record_grant_use::<ManageTokens>();
+    }
     Ok(HttpResponse::NoContent().finish())
 }
 
