@@ -48,9 +48,7 @@ async fn propose(
     // Uses this instance recorded just before are counted.
     state.grant_uses.settle().await;
     let proposal = state
-        .with_conn(move |c| {
-            moves::propose(c, &auth.org_id, &asked.token_id).map_err(ApiError::from)
-        })
+        .api(move |c| moves::propose(c, &auth.org_id, &asked.token_id))
         .await?;
     Ok(HttpResponse::Ok().json(proposal))
 }
@@ -86,9 +84,7 @@ async fn confirm(
     let asked: ConfirmMove = parse(&body)?;
     state.grant_uses.settle().await;
     let done = state
-        .with_conn(move |c| {
-            moves::confirm(c, &auth.org_id, &asked, &auth.actor()).map_err(ApiError::from)
-        })
+        .api(move |c| moves::confirm(c, &auth.org_id, &asked, &auth.actor()))
         .await?;
     // The personal token is revoked: nothing remembered may let it in again.
     state.admin_credentials.clear();

@@ -72,9 +72,7 @@ async fn create(
     let auth = caller.authorize::<ManageAppActors>()?;
     let new: NewActor = parse(&body)?;
     let created = state
-        .with_conn(move |c| {
-            actors::create(c, &auth.org_id, &new, &auth.actor()).map_err(ApiError::from)
-        })
+        .api(move |c| actors::create(c, &auth.org_id, &new, &auth.actor()))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -133,7 +131,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageAppActors>()?;
     let found = state
-        .with_conn(move |c| actors::find(c, &auth.org_id, &id).map_err(ApiError::from))
+        .api(move |c| actors::find(c, &auth.org_id, &id))
         .await?;
     Ok(HttpResponse::Ok().json(found))
 }
@@ -166,9 +164,7 @@ async fn update(
     let auth = caller.authorize::<ManageAppActors>()?;
     let change: ActorChange = parse(&body)?;
     let updated = state
-        .with_conn(move |c| {
-            actors::update(c, &auth.org_id, &id, &change, &auth.actor()).map_err(ApiError::from)
-        })
+        .api(move |c| actors::update(c, &auth.org_id, &id, &change, &auth.actor()))
         .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
@@ -195,9 +191,7 @@ async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageAppActors>()?;
     state
-        .with_conn(move |c| {
-            actors::delete(c, &auth.org_id, &id, &auth.actor()).map_err(ApiError::from)
-        })
+        .api(move |c| actors::delete(c, &auth.org_id, &id, &auth.actor()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -229,9 +223,7 @@ async fn create_token(
     let auth = caller.authorize::<ManageAppActors>()?;
     let new: NewActorToken = parse(&body)?;
     let created = state
-        .with_conn(move |c| {
-            actor_tokens::issue(c, &auth.org_id, &id, &new, &auth.actor()).map_err(ApiError::from)
-        })
+        .api(move |c| actor_tokens::issue(c, &auth.org_id, &id, &new, &auth.actor()))
         .await?;
     Ok(HttpResponse::Created().json(created))
 }
@@ -258,7 +250,7 @@ async fn list_tokens(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageAppActors>()?;
     let tokens = state
-        .with_conn(move |c| actor_tokens::list(c, &auth.org_id, &id).map_err(ApiError::from))
+        .api(move |c| actor_tokens::list(c, &auth.org_id, &id))
         .await?;
     Ok(HttpResponse::Ok().json(ActorTokenList { tokens }))
 }

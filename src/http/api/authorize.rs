@@ -345,9 +345,7 @@ async fn authorize(
         // App and org-level answers read the app's state and the org's app settings.
         let org_id = auth.org_id.clone();
         answers = state
-            .with_conn(move |c| {
-                complete_app_answers(c, &org_id, &checks, answers).map_err(ApiError::from)
-            })
+            .api(move |c| complete_app_answers(c, &org_id, &checks, answers))
             .await?;
     }
     let response = if batch {

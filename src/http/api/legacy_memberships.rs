@@ -162,9 +162,7 @@ async fn get(
     let auth = caller.authorize::<ReadProjects>()?;
     let (org, id) = (auth.org_id.to_string(), path.into_inner());
     let successor = format!("/memberships/{id}");
-    let membership = state
-        .with_conn(move |c| memberships::get(c, &org, &id).map_err(ApiError::from))
-        .await?;
+    let membership = state.api(move |c| memberships::get(c, &org, &id)).await?;
     Ok(deprecated(HttpResponse::Ok(), &successor).json(membership))
 }
 

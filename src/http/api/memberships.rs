@@ -145,9 +145,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadProjects>()?;
     let (org, id) = (auth.org_id.to_string(), path.into_inner());
-    let membership = state
-        .with_conn(move |c| memberships::get(c, &org, &id).map_err(ApiError::from))
-        .await?;
+    let membership = state.api(move |c| memberships::get(c, &org, &id)).await?;
     Ok(HttpResponse::Ok().json(membership))
 }
 
@@ -188,7 +186,7 @@ async fn create(
         parent: input.parent,
     };
     let membership = state
-        .with_conn(move |c| memberships::create(c, &auth, &new).map_err(ApiError::from))
+        .api(move |c| memberships::create(c, &auth, &new))
         .await?;
     Ok(HttpResponse::Created().json(membership))
 }
@@ -223,7 +221,7 @@ async fn change_level(
     let level = level(&input.access_level, &input.write_access, None)?;
     let id = path.into_inner();
     let membership = state
-        .with_conn(move |c| memberships::change_level(c, &auth, &id, level).map_err(ApiError::from))
+        .api(move |c| memberships::change_level(c, &auth, &id, level))
         .await?;
     Ok(HttpResponse::Ok().json(membership))
 }
@@ -251,7 +249,7 @@ async fn delete(
     let auth = caller.authorize::<ManageProjects>()?;
     let id = path.into_inner();
     state
-        .with_conn(move |c| memberships::delete(c, &auth, &id).map_err(ApiError::from))
+        .api(move |c| memberships::delete(c, &auth, &id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -71,9 +71,7 @@ async fn list(
     let limit = query.limit()?;
     let (org, offset) = (auth.org_id.to_string(), query.into_inner().offset);
     let page = state
-        .with_conn(move |c| {
-            registry::list(c, &org, offset.as_deref(), limit).map_err(ApiError::from)
-        })
+        .api(move |c| registry::list(c, &org, offset.as_deref(), limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -104,7 +102,7 @@ async fn create(
     let auth = caller.authorize::<ManageProjects>()?;
     let input: ProjectInput = parse(&body)?;
     let project = state
-        .with_conn(move |c| registry::create(c, &auth, &input).map_err(ApiError::from))
+        .api(move |c| registry::create(c, &auth, &input))
         .await?;
     Ok(HttpResponse::Created().json(project))
 }
@@ -131,9 +129,7 @@ async fn get(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ReadProjects>()?;
     let (org, id) = (auth.org_id.to_string(), path.into_inner());
-    let project = state
-        .with_conn(move |c| registry::get(c, &org, &id).map_err(ApiError::from))
-        .await?;
+    let project = state.api(move |c| registry::get(c, &org, &id)).await?;
     Ok(HttpResponse::Ok().json(project))
 }
 
@@ -165,7 +161,7 @@ async fn rename(
     let input: ProjectRename = parse(&body)?;
     let id = path.into_inner();
     let project = state
-        .with_conn(move |c| registry::rename(c, &auth, &id, &input).map_err(ApiError::from))
+        .api(move |c| registry::rename(c, &auth, &id, &input))
         .await?;
     Ok(HttpResponse::Ok().json(project))
 }
@@ -192,8 +188,6 @@ async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageProjects>()?;
     let id = path.into_inner();
-    state
-        .with_conn(move |c| registry::delete(c, &auth, &id).map_err(ApiError::from))
-        .await?;
+    state.api(move |c| registry::delete(c, &auth, &id)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -85,9 +85,7 @@ async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<UsePersonalTokens>()?;
     let new: NewPersonalToken = parse(&body)?;
-    let created = state
-        .with_conn(move |c| personal::create(c, &auth, &new).map_err(ApiError::from))
-        .await?;
+    let created = state.api(move |c| personal::create(c, &auth, &new)).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -113,9 +111,7 @@ async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageTokens>()?;
     let query = query.into_inner();
-    let all = state
-        .with_conn(move |c| personal::list(c, &auth, &query).map_err(ApiError::from))
-        .await?;
+    let all = state.api(move |c| personal::list(c, &auth, &query)).await?;
     Ok(HttpResponse::Ok().json(TokenList { tokens: all }))
 }
 
@@ -142,7 +138,7 @@ async fn revoke(
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.principal.clone();
     let as_admin = state
-        .with_conn(move |c| personal::revoke(c, &principal, &id).map_err(ApiError::from))
+        .api(move |c| personal::revoke(c, &principal, &id))
         .await?;
     state.admin_credentials.clear();
     if as_admin {
@@ -186,9 +182,7 @@ async fn introspect(
     let body: IntrospectBody = parse(&body)?;
     let cache = state.decisions.clone();
     let answer = state
-        .with_conn(move |c| {
-            personal::introspect(c, &cache, &auth, &body.token).map_err(ApiError::from)
-        })
+        .api(move |c| personal::introspect(c, &cache, &auth, &body.token))
         .await?;
     Ok(HttpResponse::Ok().json(answer))
 }
@@ -211,9 +205,7 @@ async fn get_policy(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageTokens>()?;
-    let p = state
-        .with_conn(move |c| policy::get(c, &auth).map_err(ApiError::from))
-        .await?;
+    let p = state.api(move |c| policy::get(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(p))
 }
 
@@ -241,9 +233,7 @@ async fn put_policy(
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageTokenPolicy>()?;
     let change: PolicyChange = parse(&body)?;
-    let p = state
-        .with_conn(move |c| policy::put(c, &auth, &change).map_err(ApiError::from))
-        .await?;
+    let p = state.api(move |c| policy::put(c, &auth, &change)).await?;
     // Re-dated tokens may now be expired: nothing remembered may outlive that.
     state.admin_credentials.clear();
     Ok(HttpResponse::Ok().json(p))
@@ -269,7 +259,7 @@ async fn at_risk(
     let auth = caller.authorize::<ManageTokens>()?;
     let cache = state.decisions.clone();
     let all = state
-        .with_conn(move |c| inventory::at_risk(c, &cache, &auth).map_err(ApiError::from))
+        .api(move |c| inventory::at_risk(c, &cache, &auth))
         .await?;
     Ok(HttpResponse::Ok().json(AtRiskList { tokens: all }))
 }
@@ -292,9 +282,7 @@ async fn credentials(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let auth = caller.authorize::<ManageTokens>()?;
-    let all = state
-        .with_conn(move |c| inventory::credentials(c, &auth).map_err(ApiError::from))
-        .await?;
+    let all = state.api(move |c| inventory::credentials(c, &auth)).await?;
     Ok(HttpResponse::Ok().json(CredentialList { credentials: all }))
 }
 
@@ -346,7 +334,7 @@ async fn revoke_leaked(
         );
     }
     let outcome = state
-        .with_conn(move |c| leaked::revoke_leaked(c, &report.tokens).map_err(ApiError::from))
+        .api(move |c| leaked::revoke_leaked(c, &report.tokens))
         .await?;
     if outcome.revoked > 0 {
         tracing::warn!(
