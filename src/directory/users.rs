@@ -44,10 +44,7 @@ pub fn create(
             caller.org_id.as_str(),
             addresses.iter().map(String::as_str),
         )
-        .map_err(|e| match e {
-            crate::governance::roles::GovernanceError::Db(db) => DirectoryError::Db(db),
-            other => DirectoryError::Db(DbError::Unavailable(other.to_string())),
-        })?;
+        .map_err(governance_failure)?;
         let gov = UserGovernance {
             role: role.as_str(),
             role_source: "default",
@@ -75,8 +72,25 @@ pub fn create(
             &[id.as_str()],
             Cause::UserCreated,
         )?;
+        if is_external {
+            crate::governance::apps::decide::block_apps_for_joining_guest(
+                conn,
+                &caller.org_id,
+                id.as_str(),
+            )
+            .map_err(governance_failure)?;
+        }
         load(conn, caller, id.as_str())
     })
+}
+
+/// A governance step of a directory write that failed: storage stays storage; anything else (an
+/// organization without settings) is an outage of that part, never the client's fault.
+fn governance_failure(e: crate::governance::roles::GovernanceError) -> DirectoryError {
+    match e {
+        crate::governance::roles::GovernanceError::Db(db) => DirectoryError::Db(db),
+        other => DirectoryError::Db(DbError::Unavailable(other.to_string())),
+    }
 }
 
 /// GET /Users/{id}.

@@ -50,6 +50,9 @@ async fn a_guest_using_an_unapproved_app_elsewhere_is_blocked_and_notified_once(
     set_mode(&app, &root_token, "require_approval").await;
     let (guest, _) = user_with_role(&app, "gwen@home.example", "guest").await;
     let (member, _) = user_with_role(&app, "mia@example.com", "member").await;
+    // Blocked and told as they join (the SCIM create), before any use here.
+    let sent = notifications(&app, "app.blocked_for_guest");
+    assert_eq!(sent.len(), 1, "on joining: {sent:?}");
     for _ in 0..2 {
         let d = may_use(&app, &root_token, &guest, &id).await;
         assert_eq!(d.body["allowed"], false);

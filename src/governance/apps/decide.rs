@@ -90,6 +90,40 @@ pub fn app_denial(
     Ok(None)
 }
 
+/// Reference 000: "a guest using an app that is not approved joins the organization, the app
+/// will be blocked from working and the guest will be notified". Called in the transaction that
+/// creates an external user: in a require-approval organization, every unapproved app the same
+/// person uses in another organization of this service is blocked for them at once, and they are
+/// told (once per app, as `app_denial` would on first use). Returns how many apps it blocked.
+pub fn block_apps_for_joining_guest(
+    conn: &mut DbConnection,
+    org_id: &OrgId,
+    user_id: &str,
+) -> Result<usize, GovernanceError> {
+    let org = org_id.as_str();
+    if settings::load(conn, org)?.app_mode != AppMode::RequireApproval
+        || !is_guest(conn, org, user_id)?
+    {
+        return Ok(0);
+    }
+    let elsewhere = store::same_person_elsewhere(conn, org, user_id)?;
+    if elsewhere.is_empty() {
+        return Ok(0);
+    }
+    let mut blocked = 0;
+    for app in store::list(conn, org)?
+        .iter()
+        .filter(|a| !a.approved && !a.blocked)
+    {
+        if app_usage::used_elsewhere(conn, &elsewhere, &app.client_id)?
+            && block_for_guest(conn, org_id, user_id, app)?
+        {
+            blocked += 1;
+        }
+    }
+    Ok(blocked)
+}
+
 /// Whether the user's role is guest-based.
 pub fn is_guest(
     conn: &mut DbConnection,
