@@ -19,9 +19,6 @@ use crate::scim::schema::agent_definitions::names;
 use crate::scim::schema::{ResourceTypeDef, AGENT};
 use crate::scim::ScimError;
 
-/// The token kind of an app actor's tokens (`tokens.kind`).
-const APP_ACTOR_TOKEN_KIND: &str = "app_actor";
-
 /// The Agent resource type over `app_actors`.
 pub struct Agents;
 
@@ -194,24 +191,11 @@ impl ProvisionedKind for Agents {
         caller: &Caller,
         row: &AppActorRow,
     ) -> Result<Value, DirectoryError> {
-        let revoked = revoke_tokens_of_agent(conn, caller.org_id.as_str(), &row.id)?;
+        let revoked = crate::governance::actors::tokens::revoke_all_of(
+            conn,
+            caller.org_id.as_str(),
+            &row.id,
+        )?;
         Ok(json!({ "tokens_revoked": revoked }))
     }
-}
-
-/// Revokes every unrevoked token of an app actor (kind `app_actor`, the actor as subject), in
-/// the caller's transaction; the number revoked. A deleted agent can't act on any credential.
-pub fn revoke_tokens_of_agent(
-    conn: &mut DbConnection,
-    org_id: &str,
-    actor_id: &str,
-) -> Result<usize, DirectoryError> {
-    let revoked = crate::db::tokens::revoke_all(
-        conn,
-        org_id,
-        APP_ACTOR_TOKEN_KIND,
-        Some(actor_id),
-        crate::clock::now(),
-    )?;
-    Ok(revoked.len())
 }

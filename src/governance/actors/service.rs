@@ -11,11 +11,9 @@ use super::grants::{Grant, GrantSet};
 use crate::audit::{self, Actor, AuditEvent};
 use crate::db::app_actor_grants::{self as grant_store, GrantRow};
 use crate::db::app_actors::{self as store, AppActorRow};
-use crate::db::tokens as token_store;
 use crate::db::{apps as app_store, groups, transaction, users, DbConnection, DbError};
 use crate::governance::roles::GovernanceError;
 use crate::ids::OrgId;
-use crate::tokens::TokenKind;
 
 /// Who answers for an actor: accountability only, never a source of permissions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -519,10 +517,8 @@ pub fn delete(
     let o = org.as_str();
     transaction(conn, |conn| {
         let row = store::find(conn, o, id)?.ok_or_else(not_found)?;
-        let now = crate::clock::now();
-        let revoked =
-            token_store::revoke_all(conn, o, TokenKind::AppActor.as_str(), Some(id), now)?;
-        grant_store::replace_grants(conn, o, id, &[])?;
+        // Its grants go with the row (ON DELETE CASCADE).
+        let revoked = super::tokens::revoke_all_of(conn, o, id)?;
         if !store::delete(conn, o, id)? {
             return Err(not_found());
         }
@@ -534,7 +530,7 @@ pub fn delete(
                 action: "app_actor.deleted",
                 target_kind: "app_actor",
                 target_id: id,
-                details: json!({ "name": row.name, "tokens_revoked": revoked.len() }),
+                details: json!({ "name": row.name, "tokens_revoked": revoked }),
             },
         )?;
         Ok(())

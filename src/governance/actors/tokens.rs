@@ -200,3 +200,15 @@ pub fn revoke(
         Ok(())
     })
 }
+
+/// Revokes every live token of an app actor, in the caller's transaction (its deletion, by an
+/// admin or by the IdP that provisioned it as an Agent); how many were revoked.
+pub fn revoke_all_of(
+    conn: &mut DbConnection,
+    org: &str,
+    actor_id: &str,
+) -> diesel::QueryResult<usize> {
+    let now = crate::clock::now();
+    token_store::revoke_all(conn, org, TokenKind::AppActor.as_str(), Some(actor_id), now)
+        .map(|revoked| revoked.len())
+}
