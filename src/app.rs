@@ -76,6 +76,7 @@ impl Application {
             scim_credentials: CredentialCache::new(credential_ttl),
             admin_credentials: CredentialCache::new(credential_ttl),
             decisions: Default::default(),
+            levels: Default::default(),
         };
 
         let bootstrap = {

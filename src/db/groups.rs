@@ -97,7 +97,8 @@ pub fn find_group(
 }
 
 /// Writes the group's document (and bumps its version) if the version is still
-/// `expected_version`. Returns whether the row was updated.
+/// `expected_version`. Returns whether the row was updated. (Cached project levels of its
+/// members are dropped once the caller's work is done, should the group be a team.)
 pub fn update_group(
     conn: &mut DbConnection,
     org_id: &str,
@@ -118,6 +119,7 @@ pub fn update_group(
         Some(cols) => diesel::update(target).set((cols, bump)).execute(conn)?,
         None => diesel::update(target).set(bump).execute(conn)?,
     };
+    super::project_levels::note_group_change(org_id, id);
     Ok(updated == 1)
 }
 
@@ -296,6 +298,9 @@ pub fn bump_versions(
     ids: &[&str],
     now: NaiveDateTime,
 ) -> QueryResult<()> {
+    for id in ids {
+        super::project_levels::note_group_change(org_id, id);
+    }
     for chunk in ids.chunks(IN_LIST_CHUNK) {
         // `+org_id`: by primary key, not an (org_id, …) index walk (see `users::refresh_groups`).
         let sql = format!(
@@ -321,23 +326,14 @@ pub fn memberships_of(
     org_id: &str,
     member_ids: &[&str],
 ) -> QueryResult<Vec<MembershipRow>> {
-    let mut out = Vec::new();
-    for chunk in member_ids.chunks(IN_LIST_CHUNK) {
-        let sql = format!(
-            "SELECT gm.member_id AS member_id, g.id AS group_id, g.display_name AS display_name \
-             FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
-             WHERE gm.org_id = ? AND gm.member_id IN ({})",
-            placeholders(chunk.len())
-        );
-        let mut query = diesel::sql_query(sql)
-            .into_boxed()
-            .bind::<Text, _>(org_id.to_owned());
-        for id in chunk {
-            query = query.bind::<Text, _>(id.to_string());
-        }
-        out.extend(query.load::<MembershipRow>(conn)?);
-    }
-    Ok(out)
+    super::load_in_chunks(
+        conn,
+        "SELECT gm.member_id AS member_id, g.id AS group_id, g.display_name AS display_name \
+         FROM group_members gm JOIN scim_groups g ON g.id = gm.group_id \
+         WHERE gm.org_id = ? AND gm.member_id IN ({ids})",
+        org_id,
+        member_ids,
+    )
 }
 
 /// The ids of the groups that have `member_id` as a direct member.

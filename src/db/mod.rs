@@ -15,6 +15,7 @@ pub mod invites;
 pub mod orgs;
 pub mod outbox;
 pub mod page;
+pub mod project_levels;
 pub mod projects;
 mod retry_cause;
 pub mod reusable;
@@ -315,6 +316,32 @@ pub(crate) const IN_LIST_CHUNK: usize = 1000;
 /// `?, ?, …` for an `IN` list of `n` binds.
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
+}
+
+/// Loads `sql` for every `IN_LIST_CHUNK` of `ids`: `sql` binds the organization first and
+/// names the list `{ids}` (`… WHERE x.org_id = ? AND x.id IN ({ids})`).
+pub(crate) fn load_in_chunks<R>(
+    conn: &mut DbConnection,
+    sql: &str,
+    org_id: &str,
+    ids: &[&str],
+) -> diesel::QueryResult<Vec<R>>
+where
+    R: diesel::QueryableByName<MultiBackend> + 'static,
+{
+    use diesel::sql_types::Text;
+    use diesel::RunQueryDsl;
+    let mut out = Vec::new();
+    for chunk in ids.chunks(IN_LIST_CHUNK) {
+        let mut query = diesel::sql_query(sql.replace("{ids}", &placeholders(chunk.len())))
+            .into_boxed()
+            .bind::<Text, _>(org_id.to_owned());
+        for id in chunk {
+            query = query.bind::<Text, _>(id.to_string());
+        }
+        out.extend(query.load::<R>(conn)?);
+    }
+    Ok(out)
 }
 
 /// The SQL dialect of a connection, for the filter compiler.

@@ -1,13 +1,15 @@
 //! Queries on projects and their memberships (`projects`, `project_memberships`). A membership
 //! names its member in `user_id` or `team_id` (a SCIM group), never both; functions that take a
 //! member take its kind (`user` or `team`) and id. A team's membership is one row whatever the
-//! team's size: a user's levels on a project are read in one statement through `group_members`
-//! (see [`levels_of_user`]).
+//! team's size: a user's levels are read through `group_members` (`db::project_levels`). Every
+//! function here that writes memberships bumps the organization's membership version in the
+//! same transaction, so cached levels notice.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
+use super::project_levels::bump_access_version;
 use super::schema::{project_memberships, projects, scim_groups, users};
 use super::DbConnection;
 
@@ -94,21 +96,6 @@ pub struct MembershipListed {
     pub owner_name: Option<String>,
 }
 
-/// One membership that gives a user a level on a project: their own, or a team's they are in.
-#[derive(Debug, Clone, QueryableByName)]
-pub struct LevelRow {
-    #[diesel(sql_type = Text)]
-    pub id: String,
-    #[diesel(sql_type = Text)]
-    pub member_kind: String,
-    #[diesel(sql_type = Text)]
-    pub member_id: String,
-    #[diesel(sql_type = Text)]
-    pub access_level: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub member_name: Option<String>,
-}
-
 pub fn insert_project(conn: &mut DbConnection, row: &ProjectRow) -> QueryResult<()> {
     diesel::insert_into(projects::table)
         .values(row)
@@ -185,12 +172,13 @@ pub fn rename_project(
 }
 
 pub fn delete_project(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<usize> {
-    diesel::delete(
+    let n = diesel::delete(
         projects::table
             .filter(projects::org_id.eq(org_id))
             .filter(projects::id.eq(id)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    changed(conn, org_id, n)
 }
 
 /// Clears the owner of every project a (deleted) user owned.
@@ -228,8 +216,16 @@ pub fn team_name(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult
 pub fn insert_membership(conn: &mut DbConnection, row: &MembershipRow) -> QueryResult<()> {
     diesel::insert_into(project_memberships::table)
         .values(row)
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    bump_access_version(conn, &row.org_id)
+}
+
+/// Bumps the membership version when `n` memberships changed; gives back `n`.
+fn changed(conn: &mut DbConnection, org_id: &str, n: usize) -> QueryResult<usize> {
+    if n > 0 {
+        bump_access_version(conn, org_id)?;
+    }
+    Ok(n)
 }
 
 pub fn find_membership(
@@ -272,7 +268,7 @@ pub fn set_level(
     level: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
-    diesel::update(
+    let n = diesel::update(
         project_memberships::table
             .filter(project_memberships::org_id.eq(org_id))
             .filter(project_memberships::id.eq(id)),
@@ -281,16 +277,18 @@ pub fn set_level(
         project_memberships::access_level.eq(level),
         project_memberships::updated_at.eq(now),
     ))
-    .execute(conn)
+    .execute(conn)?;
+    changed(conn, org_id, n)
 }
 
 pub fn delete_membership(conn: &mut DbConnection, org_id: &str, id: &str) -> QueryResult<usize> {
-    diesel::delete(
+    let n = diesel::delete(
         project_memberships::table
             .filter(project_memberships::org_id.eq(org_id))
             .filter(project_memberships::id.eq(id)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    changed(conn, org_id, n)
 }
 
 pub fn delete_memberships_of_project(
@@ -298,12 +296,13 @@ pub fn delete_memberships_of_project(
     org_id: &str,
     project_id: &str,
 ) -> QueryResult<usize> {
-    diesel::delete(
+    let n = diesel::delete(
         project_memberships::table
             .filter(project_memberships::project_id.eq(project_id))
             .filter(project_memberships::org_id.eq(org_id)),
     )
-    .execute(conn)
+    .execute(conn)?;
+    changed(conn, org_id, n)
 }
 
 /// Removes a user's or a team's memberships in every project (on `(user_id, id)` or
@@ -315,17 +314,18 @@ pub fn delete_memberships_of_member(
     member_id: &str,
 ) -> QueryResult<usize> {
     let of_org = project_memberships::org_id.eq(org_id);
-    if member_kind == "team" {
+    let n = if member_kind == "team" {
         diesel::delete(project_memberships::table)
             .filter(project_memberships::team_id.eq(member_id))
             .filter(of_org)
-            .execute(conn)
+            .execute(conn)?
     } else {
         diesel::delete(project_memberships::table)
             .filter(project_memberships::user_id.eq(member_id))
             .filter(of_org)
-            .execute(conn)
-    }
+            .execute(conn)?
+    };
+    changed(conn, org_id, n)
 }
 
 const MEMBERSHIP_COLUMNS: &str = "pm.id, pm.project_id, \
@@ -398,38 +398,4 @@ pub fn memberships_page(
         query = query.bind::<Text, _>(value);
     }
     query.bind::<BigInt, _>(limit).load(conn)
-}
-
-/// Every membership that gives `user_id` a level on the project: their own, and those of the
-/// teams they are a direct member of. One statement: the user's own row on the unique key, and
-/// the project's team rows each probed in `group_members` by its primary key (or the user's
-/// groups on `group_members_member`), so the cost follows the user's teams and the project's
-/// team memberships, never the size of a team. (`team_id IS NOT NULL` steers SQLite without
-/// statistics to `(project_id, team_id)` rather than the organization's index.)
-pub fn levels_of_user(
-    conn: &mut DbConnection,
-    org_id: &str,
-    project_id: &str,
-    user_id: &str,
-) -> QueryResult<Vec<LevelRow>> {
-    diesel::sql_query(
-        "SELECT pm.id, 'user' AS member_kind, pm.user_id AS member_id, pm.access_level, \
-         NULL AS member_name \
-         FROM project_memberships pm \
-         WHERE pm.project_id = ? AND pm.user_id = ? AND pm.org_id = ? \
-         UNION ALL \
-         SELECT pm.id, 'team' AS member_kind, pm.team_id AS member_id, pm.access_level, \
-         g.display_name AS member_name \
-         FROM project_memberships pm \
-         JOIN group_members gm ON gm.group_id = pm.team_id AND gm.member_id = ? \
-         JOIN scim_groups g ON g.id = pm.team_id \
-         WHERE pm.project_id = ? AND pm.team_id IS NOT NULL AND pm.org_id = ?",
-    )
-    .bind::<Text, _>(project_id)
-    .bind::<Text, _>(user_id)
-    .bind::<Text, _>(org_id)
-    .bind::<Text, _>(user_id)
-    .bind::<Text, _>(project_id)
-    .bind::<Text, _>(org_id)
-    .load(conn)
 }

@@ -7,6 +7,7 @@ diesel::table! {
         name -> Text,
         created_at -> Timestamp,
         admin_guard_version -> BigInt,
+        project_access_version -> BigInt,
     }
 }
 

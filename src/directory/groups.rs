@@ -191,7 +191,7 @@ pub fn delete(
         )?;
         // The team's project memberships go with it (what they gave its members with them).
         let team = crate::governance::projects::MemberKind::Team;
-        crate::governance::projects::effective::forget_member(
+        crate::governance::projects::memberships::forget_member(
             conn,
             &caller.org_id,
             &caller.actor,

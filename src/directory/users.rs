@@ -189,7 +189,7 @@ pub fn delete(
         }
         // Their own project memberships go with them; projects they owned lose their owner.
         let user = crate::governance::projects::MemberKind::User;
-        crate::governance::projects::effective::forget_member(
+        crate::governance::projects::memberships::forget_member(
             conn,
             &caller.org_id,
             &caller.actor,

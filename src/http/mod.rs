@@ -44,6 +44,8 @@ pub struct AppState {
     pub admin_credentials: CredentialCache<AdminIdentity>,
     /// Compiled per-organization decision views (per instance, safe to lose).
     pub decisions: Arc<crate::governance::roles::DecisionCache>,
+    /// Effective project levels this instance read (per instance, safe to lose).
+    pub levels: Arc<crate::governance::projects::cache::LevelCache>,
     /// The app-actor grants personal tokens used today, as this instance wrote them (issue 14;
     /// per instance, safe to lose).
     pub grant_uses: Arc<crate::governance::actors::used_grants::GrantUseLog>,
@@ -80,10 +82,13 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let decisions = self.decisions.clone();
+        let levels = self.levels.clone();
         crate::telemetry::run_blocking(move || {
             // Whatever changed roles, settings or user roles (an admin call, a SCIM write that
-            // role mapping re-evaluated) drops this instance's compiled view at once.
+            // role mapping re-evaluated) drops this instance's compiled view at once; whatever
+            // changed memberships or a team's members, its cached levels.
             db::roles::take_governance_changes();
+            db::project_levels::take_access_changes();
             crate::outbox::take_enqueued();
             let result = match db::checkout(&pool) {
                 Ok(mut conn) => work(&mut conn),
@@ -92,6 +97,7 @@ impl AppState {
             for org in db::roles::take_governance_changes() {
                 decisions.forget(&org);
             }
+            levels.apply(db::project_levels::take_access_changes());
             // A notification written by this work is delivered now, not at the next poll.
             if crate::outbox::take_enqueued() {
                 crate::outbox::worker::wake();

@@ -321,3 +321,157 @@ async fn a_team_of_100k_members_gives_its_level_without_expanding() {
         true
     );
 }
+
+/// Another instance of the service on the app's database, with caches of its own; its address.
+async fn second_instance(app: &TestApp) -> String {
+    let settings = crate::common::test_settings(&app.database.url);
+    let other = gatehouse::app::Application::build(settings).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", other.port());
+    actix_web::rt::spawn(other.run_until_stopped());
+    address
+}
+
+/// Points the test app's requests at the instance listening at `address`.
+fn talk_to(app: &mut TestApp, address: &str) {
+    app.address = address.to_owned();
+    app.scim = format!("{address}/scim/v2");
+}
+
+/// Asks until the answer's `allowed` is `want`; false if it never is within a few seconds
+/// (levels are rechecked against the database once a second).
+async fn comes_to(app: &TestApp, user: &str, action: &str, project: &str, want: bool) -> bool {
+    for _ in 0..50 {
+        if decide(app, user, action, project).await["allowed"] == want {
+            return true;
+        }
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// Levels are held in memory per instance: a change made through one instance is seen by it at
+/// once and by another within its recheck interval, for a team's members (SCIM) and for a
+/// membership's level (admin API) alike.
+#[actix_web::test]
+async fn a_change_through_one_instance_reaches_the_levels_another_holds() {
+    let mut app = spawn_app().await;
+    let (first, second) = (app.address.clone(), second_instance(&app).await);
+    let user = id_of(&app.create_user("two.instances@example.com").await);
+    let team = id_of(&app.create_group("Reviewers", &[&user]).await);
+    let p = project(&app, "Shared", None).await;
+    let m = add(&app, &team, &p, json!({ "access_level": "editor" }))
+        .await
+        .expect(201);
+    let m = m.body["gid"].as_str().unwrap().to_owned();
+    // Both instances hold the level.
+    for address in [&first, &second] {
+        talk_to(&mut app, address);
+        let d = decide(&app, &user, "edit_content", &p).await;
+        assert_eq!(d["allowed"], true, "{address}: {d}");
+    }
+
+    // The user leaves the team through the second instance: it knows at once...
+    let remove = json!([{ "op": "remove", "path": format!("members[value eq \"{user}\"]") }]);
+    app.patch_ops(&format!("/Groups/{team}"), remove)
+        .await
+        .expect(200);
+    assert_eq!(decide(&app, &user, "view", &p).await["allowed"], false);
+    // ...and the first within its interval.
+    talk_to(&mut app, &first);
+    assert!(comes_to(&app, &user, "view", &p, false).await);
+
+    // Back in, and the team's level lowered through the first instance.
+    let add_op = json!([{ "op": "add", "path": "members", "value": [{ "value": user }] }]);
+    app.patch_ops(&format!("/Groups/{team}"), add_op)
+        .await
+        .expect(200);
+    assert_eq!(
+        decide(&app, &user, "edit_content", &p).await["allowed"],
+        true
+    );
+    talk_to(&mut app, &second);
+    assert!(comes_to(&app, &user, "edit_content", &p, true).await);
+    talk_to(&mut app, &first);
+    let level = json!({ "access_level": "viewer" });
+    root(&app, Method::PUT, &format!("/memberships/{m}"), Some(level))
+        .await
+        .expect(200);
+    assert_eq!(decide(&app, &user, "comment", &p).await["allowed"], false);
+    talk_to(&mut app, &second);
+    assert!(comes_to(&app, &user, "comment", &p, false).await);
+    assert_eq!(
+        decide(&app, &user, "view", &p).await["access_level"],
+        "viewer"
+    );
+}
+
+/// A batch of project checks over several users and projects answers each as a single check
+/// would (read together, whatever is missing in one go), and an unknown project in a batch is a
+/// 404 that names it.
+#[actix_web::test]
+async fn a_batch_of_project_checks_answers_each_as_a_single_check() {
+    let app = spawn_app().await;
+    let mut users = Vec::new();
+    for i in 0..4 {
+        users.push(id_of(
+            &app.create_user(&format!("batch.{i}@example.com")).await,
+        ));
+    }
+    let team = id_of(&app.create_group("Half", &[&users[0], &users[1]]).await);
+    let (p, q) = (
+        project(&app, "Batch P", None).await,
+        project(&app, "Batch Q", None).await,
+    );
+    add(&app, &team, &p, json!({ "access_level": "commenter" }))
+        .await
+        .expect(201);
+    add(&app, &users[1], &p, json!({ "access_level": "admin" }))
+        .await
+        .expect(201);
+    add(&app, &users[2], &q, json!({ "access_level": "viewer" }))
+        .await
+        .expect(201);
+    let mut checks = Vec::new();
+    for user in &users {
+        for project in [&p, &q] {
+            for action in ["view", "comment", "edit_structure"] {
+                checks.push((user.clone(), project.clone(), action));
+            }
+        }
+    }
+    let body = json!({ "checks": checks
+        .iter()
+        .map(|(u, p, a)| json!({ "user_id": u, "permission": a, "project_id": p }))
+        .collect::<Vec<_>>() });
+    // Once on a cold instance (everything read together), then warm: the same answers.
+    for _ in 0..2 {
+        let reply = root(&app, Method::POST, "/authorize", Some(body.clone()))
+            .await
+            .expect(200);
+        let results = reply.body["results"].as_array().unwrap().clone();
+        assert_eq!(results.len(), checks.len());
+        for ((user, project, action), batch) in checks.iter().zip(&results) {
+            let single = decide(&app, user, action, project).await;
+            assert_eq!(batch, &single, "{user} {action} on {project}");
+        }
+        let want = |u: usize, project: &str, action: &str| {
+            checks
+                .iter()
+                .zip(&results)
+                .find(|((user, p, a), _)| user == &users[u] && p == project && *a == action)
+                .map(|(_, r)| r["allowed"].as_bool().unwrap())
+                .unwrap()
+        };
+        assert!(want(0, &p, "comment") && !want(0, &p, "edit_structure"));
+        assert!(
+            want(1, &p, "edit_structure"),
+            "the direct admin wins over the team"
+        );
+        assert!(want(2, &q, "view") && !want(2, &q, "comment") && !want(2, &p, "view"));
+        assert!(!want(3, &p, "view") && !want(3, &q, "view"));
+    }
+    let mut with_unknown = body.clone();
+    with_unknown["checks"][5]["project_id"] = json!("no-such-project");
+    let reply = root(&app, Method::POST, "/authorize", Some(with_unknown)).await;
+    crate::governance::assert_problem(&reply, 404, "no-such-project");
+}

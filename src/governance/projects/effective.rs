@@ -1,21 +1,16 @@
 //! A user's effective level on a project (reference 003 "Teams as members": "additive ... the
 //! higher access level is granted"): the highest of their own membership and the memberships of
-//! the teams they are a direct member of, with the membership that gave it. One indexed
-//! statement over the project's memberships and `group_members`; a team is never expanded.
-//!
-//! Also what the directory calls when a user or a team goes: their memberships go with them,
-//! in the directory's transaction.
+//! the teams they are a direct member of, with the membership that gave it. It is computed from
+//! two sides read apart (`db::project_levels`): the user's own memberships and groups, and the
+//! project's team memberships; a team is never expanded. `cache` keeps both sides in memory.
 
 use std::cmp::Reverse;
+use std::collections::HashMap;
 
-use serde_json::json;
-
-use super::{audit, registry, AccessLevel, MemberKind};
-use crate::audit::Actor;
-use crate::db::projects as store;
+use super::{AccessLevel, MemberKind};
+use crate::db::project_levels::{self as store, ProjectSide, UserSide};
 use crate::db::DbConnection;
 use crate::governance::roles::GovernanceError;
-use crate::ids::OrgId;
 
 /// The level a user holds on a project and the membership that gives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,106 +24,248 @@ pub struct EffectiveLevel {
     pub team_name: Option<String>,
 }
 
-/// The highest of the memberships found; on a tie the user's own membership, then the lowest
-/// membership id, so the answer is the same every time.
-fn highest(rows: Vec<store::LevelRow>) -> Option<EffectiveLevel> {
-    rows.into_iter()
-        .filter_map(|row| {
-            Some(EffectiveLevel {
-                level: AccessLevel::parse(&row.access_level)?,
-                member_kind: MemberKind::from_stored(&row.member_kind),
-                membership_id: row.id,
-                member_id: row.member_id,
-                team_name: row.member_name,
-            })
-        })
-        .max_by_key(|e| {
-            (
-                e.level,
-                e.member_kind == MemberKind::User,
-                Reverse(e.membership_id.clone()),
-            )
-        })
+/// A membership's level and id.
+#[derive(Debug, Clone)]
+struct Grant {
+    membership_id: String,
+    level: AccessLevel,
 }
 
-/// `user_id`'s effective level on the project, `None` when no membership gives one. A project
-/// that is not of this organization is a 404.
+/// One user's side: their own memberships by project, and the groups they are a direct member
+/// of (only teams, when read for a cache that knows which groups are teams), sorted.
+#[derive(Debug, Default)]
+pub struct UserLevels {
+    own: HashMap<String, Grant>,
+    groups: Vec<String>,
+}
+
+/// One project's side: its team memberships.
+#[derive(Debug, Default)]
+pub struct ProjectTeams {
+    teams: Vec<(Grant, String, Option<String>)>,
+}
+
+/// The users' sides from what `store::user_sides` read, one entry for every user asked about
+/// (empty for a user with no membership and no group). `keep_group` says which groups can give
+/// a level (every group, or the teams a cache knows of).
+pub fn users_from(
+    user_ids: &[&str],
+    rows: Vec<UserSide>,
+    keep_group: impl Fn(&str) -> bool,
+) -> HashMap<String, UserLevels> {
+    let mut users: HashMap<String, UserLevels> = user_ids
+        .iter()
+        .map(|id| (id.to_string(), UserLevels::default()))
+        .collect();
+    for row in rows {
+        match row {
+            UserSide::Membership {
+                user_id,
+                project_id,
+                membership_id,
+                access_level,
+            } => {
+                let (Some(user), Some(level)) =
+                    (users.get_mut(&user_id), AccessLevel::parse(&access_level))
+                else {
+                    continue;
+                };
+                let grant = Grant {
+                    membership_id,
+                    level,
+                };
+                user.own.insert(project_id, grant);
+            }
+            UserSide::Group { user_id, group_id } => {
+                if let Some(user) = users.get_mut(&user_id).filter(|_| keep_group(&group_id)) {
+                    user.groups.push(group_id);
+                }
+            }
+        }
+    }
+    for user in users.values_mut() {
+        user.groups.sort_unstable();
+    }
+    users
+}
+
+/// The projects' sides from what `store::project_sides` read: the projects of the organization
+/// among those asked about, each with its team memberships.
+pub fn projects_from(rows: Vec<ProjectSide>) -> HashMap<String, ProjectTeams> {
+    let mut projects: HashMap<String, ProjectTeams> = HashMap::new();
+    for row in rows {
+        let project = projects.entry(row.project_id).or_default();
+        let (Some(membership_id), Some(team_id), Some(level)) = (
+            row.membership_id,
+            row.team_id,
+            row.access_level.as_deref().and_then(AccessLevel::parse),
+        ) else {
+            continue;
+        };
+        let grant = Grant {
+            membership_id,
+            level,
+        };
+        project.teams.push((grant, team_id, row.team_name));
+    }
+    projects
+}
+
+/// The user's effective level on the project: the highest of their own membership and the
+/// memberships of their teams; on a tie their own membership, then the lowest membership id, so
+/// the answer is the same every time.
+pub fn level(
+    user: &UserLevels,
+    project_id: &str,
+    project: &ProjectTeams,
+) -> Option<EffectiveLevel> {
+    let own = user.own.get(project_id).map(|g| EffectiveLevel {
+        level: g.level,
+        membership_id: g.membership_id.clone(),
+        member_kind: MemberKind::User,
+        member_id: String::new(),
+        team_name: None,
+    });
+    let teams = project
+        .teams
+        .iter()
+        .filter(|(_, team, _)| user.groups.binary_search(team).is_ok())
+        .map(|(g, team, name)| EffectiveLevel {
+            level: g.level,
+            membership_id: g.membership_id.clone(),
+            member_kind: MemberKind::Team,
+            member_id: team.clone(),
+            team_name: name.clone(),
+        });
+    own.into_iter().chain(teams).max_by(|a, b| {
+        let rank = |e: &EffectiveLevel| (e.level, e.member_kind == MemberKind::User);
+        rank(a)
+            .cmp(&rank(b))
+            .then_with(|| Reverse(&a.membership_id).cmp(&Reverse(&b.membership_id)))
+    })
+}
+
+/// `user_id`'s effective level on the project, read now (no cache), `None` when no membership
+/// gives one. A project that is not of this organization is a 404.
 pub fn effective_level(
     conn: &mut DbConnection,
     org_id: &str,
     project_id: &str,
     user_id: &str,
 ) -> Result<Option<EffectiveLevel>, GovernanceError> {
-    let rows = store::levels_of_user(conn, org_id, project_id, user_id)?;
-    if rows.is_empty() {
-        // Only now: a membership found proves the project is of this organization.
-        registry::find(conn, org_id, project_id)?;
-        return Ok(None);
-    }
-    Ok(highest(rows))
+    let projects = projects_from(store::project_sides(conn, org_id, &[project_id])?);
+    let project = projects
+        .get(project_id)
+        .ok_or_else(|| no_project(project_id))?;
+    let users = users_from(
+        &[user_id],
+        store::user_sides(conn, org_id, &[user_id])?,
+        |_| true,
+    );
+    Ok(users
+        .get(user_id)
+        .and_then(|user| level(user, project_id, project))
+        .map(|e| with_user(e, user_id)))
 }
 
-/// Removes a deleted user's or team's memberships in every project (and clears the owner of a
-/// deleted user's projects), auditing what went; in the caller's (the directory's) transaction.
-pub fn forget_member(
-    conn: &mut DbConnection,
-    org_id: &OrgId,
-    actor: &Actor,
-    kind: MemberKind,
-    member_id: &str,
-) -> diesel::QueryResult<usize> {
-    let org = org_id.as_str();
-    let removed = store::delete_memberships_of_member(conn, org, kind.as_str(), member_id)?;
-    let unowned = match kind {
-        MemberKind::User => store::clear_owner(conn, org, member_id)?,
-        MemberKind::Team => 0,
-    };
-    if removed + unowned > 0 {
-        let details = json!({
-            "member_kind": kind.as_str(),
-            "memberships_removed": removed,
-            "projects_unowned": unowned,
-        });
-        let target = (
-            "project_memberships.member_deleted",
-            kind.as_str(),
-            member_id,
-        );
-        audit(conn, org_id, actor, target, details)?;
+/// Names the user in their own membership's answer.
+pub fn with_user(mut e: EffectiveLevel, user_id: &str) -> EffectiveLevel {
+    if e.member_kind == MemberKind::User {
+        e.member_id = user_id.to_owned();
     }
-    Ok(removed)
+    e
+}
+
+/// The 404 of a project that is not of the organization (another organization's included).
+pub fn no_project(project_id: &str) -> GovernanceError {
+    GovernanceError::NotFound(format!("no project {project_id:?} in this organization"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row(id: &str, kind: &str, level: &str) -> store::LevelRow {
-        store::LevelRow {
-            id: id.into(),
-            member_kind: kind.into(),
-            member_id: format!("{kind}-{id}"),
+    fn own(project: &str, id: &str, level: &str) -> UserSide {
+        UserSide::Membership {
+            user_id: "u".into(),
+            project_id: project.into(),
+            membership_id: id.into(),
             access_level: level.into(),
-            member_name: None,
         }
+    }
+
+    fn group(id: &str) -> UserSide {
+        UserSide::Group {
+            user_id: "u".into(),
+            group_id: id.into(),
+        }
+    }
+
+    fn team(id: &str, team: &str, level: &str) -> ProjectSide {
+        ProjectSide {
+            project_id: "p".into(),
+            membership_id: Some(id.into()),
+            team_id: Some(team.into()),
+            access_level: Some(level.into()),
+            team_name: Some(format!("Team {team}")),
+        }
+    }
+
+    fn answer(user: Vec<UserSide>, project: Vec<ProjectSide>) -> Option<EffectiveLevel> {
+        let users = users_from(&["u"], user, |_| true);
+        let projects = projects_from(project);
+        level(&users["u"], "p", &projects["p"]).map(|e| with_user(e, "u"))
     }
 
     #[test]
     fn the_highest_level_wins_in_either_order_and_a_tie_goes_to_the_direct_membership() {
-        let direct = row("b", "user", "commenter");
-        let team = row("a", "team", "admin");
-        for rows in [
-            vec![direct.clone(), team.clone()],
-            vec![team.clone(), direct.clone()],
+        let direct = own("p", "b", "commenter");
+        let higher_team = team("a", "t", "admin");
+        for (user, project) in [
+            (vec![direct.clone(), group("t")], vec![higher_team.clone()]),
+            (vec![group("t"), direct.clone()], vec![higher_team.clone()]),
         ] {
-            let e = highest(rows).unwrap();
+            let e = answer(user, project).unwrap();
             assert_eq!(
-                (e.level, e.membership_id.as_str()),
-                (AccessLevel::Admin, "a")
+                (e.level, e.membership_id.as_str(), e.member_id.as_str()),
+                (AccessLevel::Admin, "a", "t")
             );
+            assert_eq!(e.team_name.as_deref(), Some("Team t"));
         }
-        let tie = highest(vec![row("a", "team", "editor"), row("b", "user", "editor")]).unwrap();
-        assert_eq!(tie.member_kind, MemberKind::User);
-        assert!(highest(Vec::new()).is_none());
+        let tie = answer(
+            vec![own("p", "b", "editor"), group("t")],
+            vec![team("a", "t", "editor")],
+        )
+        .unwrap();
+        assert_eq!(
+            (tie.member_kind, tie.member_id.as_str()),
+            (MemberKind::User, "u")
+        );
+    }
+
+    #[test]
+    fn only_the_users_own_teams_and_own_project_count() {
+        // A team the user is not in, and the user's membership on another project: nothing.
+        let none = answer(
+            vec![own("q", "b", "admin"), group("other")],
+            vec![team("a", "t", "admin")],
+        );
+        assert!(none.is_none());
+        // Among two teams of the user, the higher; equal levels go to the lowest membership id.
+        let e = answer(
+            vec![group("t1"), group("t2")],
+            vec![team("m2", "t1", "viewer"), team("m1", "t2", "viewer")],
+        )
+        .unwrap();
+        assert_eq!(e.membership_id, "m1");
+        // A project with no team membership still has its side (it exists).
+        let bare = ProjectSide {
+            project_id: "p".into(),
+            membership_id: None,
+            team_id: None,
+            access_level: None,
+            team_name: None,
+        };
+        assert!(projects_from(vec![bare])["p"].teams.is_empty());
     }
 }

@@ -1,16 +1,19 @@
 //! Project memberships (reference 003 "New /memberships interface"): list them by project
 //! and/or member, read one, add a user or a team with a level (default `editor`), change the
 //! level, remove one; and the legacy project-member operations it replaces (add and remove
-//! members of a project), which work on the same rows.
+//! members of a project), which work on the same rows. Also what the directory calls when a
+//! user or a team goes: their memberships go with them, in the directory's transaction.
 
 use diesel::result::DatabaseErrorKind;
 use serde_json::json;
 
 use super::views::paged;
 use super::{audit, registry, AccessLevel, MemberKind, MembershipPage, MembershipView, MAX_PAGE};
+use crate::audit::Actor;
 use crate::db::projects::{self as store, MembershipFilter, MembershipRow};
 use crate::db::{DbConnection, DbError};
 use crate::governance::roles::GovernanceError;
+use crate::ids::OrgId;
 use crate::rbac::{Authorized, ManageProjects};
 
 /// A member to add: who, to which project, at which level.
@@ -264,4 +267,35 @@ pub fn remove_members(
         Some(row) => remove(c, auth, &row),
         None => Ok(()),
     })
+}
+
+/// Removes a deleted user's or team's memberships in every project (and clears the owner of a
+/// deleted user's projects), auditing what went; in the caller's (the directory's) transaction.
+pub fn forget_member(
+    conn: &mut DbConnection,
+    org_id: &OrgId,
+    actor: &Actor,
+    kind: MemberKind,
+    member_id: &str,
+) -> diesel::QueryResult<usize> {
+    let org = org_id.as_str();
+    let removed = store::delete_memberships_of_member(conn, org, kind.as_str(), member_id)?;
+    let unowned = match kind {
+        MemberKind::User => store::clear_owner(conn, org, member_id)?,
+        MemberKind::Team => 0,
+    };
+    if removed + unowned > 0 {
+        let details = json!({
+            "member_kind": kind.as_str(),
+            "memberships_removed": removed,
+            "projects_unowned": unowned,
+        });
+        let target = (
+            "project_memberships.member_deleted",
+            kind.as_str(),
+            member_id,
+        );
+        audit(conn, org_id, actor, target, details)?;
+    }
+    Ok(removed)
 }

@@ -5,8 +5,10 @@
 //!
 //! A team's membership is one row: what it gives a user is read through the SCIM membership
 //! rows at decision time, so it follows the IdP at once and never needs rewriting. Every change
-//! is audited in its own transaction.
+//! is audited in its own transaction. Decisions read levels from memory (`cache`), dropped by
+//! this instance's changes at once and checked against the database once a second.
 
+pub mod cache;
 pub mod decide;
 pub mod effective;
 pub mod level;

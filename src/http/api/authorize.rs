@@ -10,8 +10,9 @@
 //! the organization's switch for rules triggered by web requests from external services.
 //! With `project_id`, `permission` is a project action (`view`, `comment`, `edit_content`,
 //! `edit_structure`, `manage_members`): decided from the user's effective level on the project
-//! (one indexed query: their own membership and their teams', `governance::projects`) together
-//! with their role and licence, the reasons naming the membership that gave the level.
+//! (their own membership and their teams', held in memory like the view:
+//! `governance::projects::cache`) together with their role and licence, the reasons naming the
+//! membership that gave the level.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -304,14 +305,13 @@ async fn authorize(
             _ => None,
         })
         .collect();
-    let mut answers = match decisions::from_memory(&state.decisions, &org, &ids) {
+    let (view, users) = match decisions::from_memory(&state.decisions, &org, &ids) {
         // The hot path: the view is fresh and knows every user asked about.
-        Some((view, users)) => answer(&view, &checks, &permissions, &users),
+        Some(found) => found,
         None => {
-            let checks = checks.clone();
-            let cache = state.decisions.clone();
+            let (checks, cache) = (checks.clone(), state.decisions.clone());
             state
-                .with_conn(move |c| -> Result<Vec<Answer>, ApiError> {
+                .with_conn(move |c| -> Result<_, ApiError> {
                     let view = decisions::view(c, &cache, &org)?;
                     let users = checks
                         .iter()
@@ -326,20 +326,30 @@ async fn authorize(
                             )
                         })
                         .collect::<Result<Vec<_>, _>>()?;
-                    Ok(answer(&view, &checks, &permissions, &users))
+                    Ok((view, users))
                 })
                 .await?
         }
     };
+    let mut answers = answer(&view, &checks, &permissions, &users);
     if !project_checks.is_empty() {
-        // Project answers read one indexed query each: the user's level on the project.
-        let (org, cache) = (auth.org_id.to_string(), state.decisions.clone());
-        answers = state
-            .with_conn(move |c| {
-                complete_project_answers(c, &cache, &org, &project_checks, answers)
-                    .map_err(ApiError::from)
-            })
-            .await?;
+        let levels = project_levels(&state, auth.org_id.as_str(), &project_checks).await?;
+        for ((i, action, project_id, _), effective) in project_checks.iter().zip(levels) {
+            let (Some(answer), Some(user)) = (answers.get_mut(*i), users.get(*i)) else {
+                continue;
+            };
+            let d: ProjectDecision = projects::decide::decide(
+                &view.model,
+                user,
+                *action,
+                project_id,
+                effective.as_ref(),
+            );
+            answer.allowed = d.allowed;
+            answer.denied_by = d.denied_by;
+            answer.access_level = Some(d.access_level);
+            answer.reasons = d.reasons.into_iter().map(AnswerReason::from).collect();
+        }
     }
     if needs_storage {
         // App and org-level answers read the app's state and the org's app settings.
@@ -424,30 +434,33 @@ fn complete_app_answers(
     Ok(answers)
 }
 
-/// Completes the project answers: each user's effective level on the project (their own
-/// membership and their teams', one indexed query) decided with their role and licence. A
-/// project of another organization is a 404, as for any object across tenants.
-fn complete_project_answers(
-    conn: &mut crate::db::DbConnection,
-    cache: &crate::governance::roles::DecisionCache,
+/// Each project check's effective level, in order: from this instance's memory when it holds
+/// them fresh, else read together (one set-based read of whatever is missing, however many
+/// checks). A project of another organization is a 404, as for any object across tenants.
+async fn project_levels(
+    state: &AppState,
     org_id: &str,
     project_checks: &[(usize, ProjectAction, String, String)],
-    mut answers: Vec<Answer>,
-) -> Result<Vec<Answer>, GovernanceError> {
-    let view = decisions::view(conn, cache, org_id)?;
-    for (i, action, project_id, user_id) in project_checks {
-        let user = decisions::user_entry(conn, &view, org_id, user_id)?.ok_or_else(|| {
-            GovernanceError::NotFound(format!("no user {user_id:?} in this organization"))
-        })?;
-        let effective = projects::effective::effective_level(conn, org_id, project_id, user_id)?;
-        let d: ProjectDecision =
-            projects::decide::decide(&view.model, &user, *action, project_id, effective.as_ref());
-        if let Some(answer) = answers.get_mut(*i) {
-            answer.allowed = d.allowed;
-            answer.denied_by = d.denied_by;
-            answer.access_level = Some(d.access_level);
-            answer.reasons = d.reasons.into_iter().map(AnswerReason::from).collect();
-        }
+) -> Result<Vec<Option<projects::EffectiveLevel>>, ApiError> {
+    let pairs: Vec<(&str, &str)> = project_checks
+        .iter()
+        .map(|(_, _, project, user)| (project.as_str(), user.as_str()))
+        .collect();
+    if let Some(levels) = state.levels.from_memory(org_id, &pairs) {
+        return Ok(levels);
     }
-    Ok(answers)
+    let owned: Vec<(String, String)> = project_checks
+        .iter()
+        .map(|(_, _, project, user)| (project.clone(), user.clone()))
+        .collect();
+    let (org, cache) = (org_id.to_owned(), state.levels.clone());
+    state
+        .api(move |c| {
+            let pairs: Vec<(&str, &str)> = owned
+                .iter()
+                .map(|(p, u)| (p.as_str(), u.as_str()))
+                .collect();
+            cache.levels(c, &org, &pairs)
+        })
+        .await
 }
