@@ -101,10 +101,7 @@ async fn list(
     let auth = caller.authorize::<ManageAppActors>()?;
     let PageQuery { after, limit } = query.into_inner();
     let page = state
-        .with_conn(move |c| {
-            actors::list(c, &auth.org_id, after.as_deref(), limit.unwrap_or(100))
-                .map_err(ApiError::from)
-        })
+        .api(move |c| actors::list(c, &auth.org_id, after.as_deref(), limit.unwrap_or(100)))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -281,10 +278,7 @@ async fn revoke_token(
     let auth = caller.authorize::<ManageAppActors>()?;
     let (id, token_id) = path.into_inner();
     state
-        .with_conn(move |c| {
-            actor_tokens::revoke(c, &auth.org_id, &id, &token_id, &auth.actor())
-                .map_err(ApiError::from)
-        })
+        .api(move |c| actor_tokens::revoke(c, &auth.org_id, &id, &token_id, &auth.actor()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -128,10 +128,7 @@ async fn list(
     );
     let successor = format!("/memberships?parent={id}");
     let page = state
-        .with_conn(move |c| {
-            memberships::list(c, &org, Some(&id), None, offset.as_deref(), limit)
-                .map_err(ApiError::from)
-        })
+        .api(move |c| memberships::list(c, &org, Some(&id), None, offset.as_deref(), limit))
         .await?;
     Ok(deprecated(HttpResponse::Ok(), &successor).json(page))
 }
@@ -204,9 +201,9 @@ async fn add_members(
     let members = input.members.ids()?;
     let id = path.into_inner();
     let project = state
-        .with_conn(move |c| {
+        .api(move |c| {
             memberships::add_members(c, &auth, &id, &members, level)?;
-            registry::get(c, auth.org_id.as_str(), &id).map_err(ApiError::from)
+            registry::get(c, auth.org_id.as_str(), &id)
         })
         .await?;
     Ok(deprecated(HttpResponse::Ok(), "/memberships").json(project))
@@ -245,9 +242,9 @@ async fn remove_members(
     let members = input.members.ids()?;
     let id = path.into_inner();
     let project = state
-        .with_conn(move |c| {
+        .api(move |c| {
             memberships::remove_members(c, &auth, &id, &members)?;
-            registry::get(c, auth.org_id.as_str(), &id).map_err(ApiError::from)
+            registry::get(c, auth.org_id.as_str(), &id)
         })
         .await?;
     Ok(deprecated(HttpResponse::Ok(), "/memberships/{id}").json(project))

@@ -26,9 +26,7 @@ pub(super) async fn answer(
     let question: ActorQuestion = parse(&body)?;
     let cache = state.decisions.clone();
     let decision = state
-        .with_conn(move |c| {
-            access::decide(c, &cache, auth.org_id.as_str(), &question).map_err(ApiError::from)
-        })
+        .api(move |c| access::decide(c, &cache, auth.org_id.as_str(), &question))
         .await?;
     Ok(HttpResponse::Ok().json(decision))
 }
