@@ -2,7 +2,8 @@
 //! audit event carries, and running blocking database work off the async workers with the
 //! current span and request id carried along.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::time::{Duration, Instant};
 
 use tracing::Instrument;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
@@ -11,6 +12,8 @@ use crate::config::{LogFormat, LogSettings};
 
 thread_local! {
     static REQUEST_ID: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// When the blocking work running on this thread was handed over.
+    static WORK_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
 }
 
 tokio::task_local! {
@@ -43,6 +46,17 @@ pub fn current_request_id() -> Option<String> {
     REQUEST_ID.with(|id| id.borrow().clone())
 }
 
+/// How long ago the blocking work running on this thread was handed over by `run_blocking`
+/// (including any wait for a free blocking thread); `None` outside such work.
+pub fn work_age() -> Option<Duration> {
+    WORK_STARTED.get().map(|at| at.elapsed())
+}
+
+/// Makes this thread's work as old as `at` says (for tests of what `work_age` limits).
+pub fn set_work_started(at: Option<Instant>) {
+    WORK_STARTED.set(at);
+}
+
 /// Runs blocking work on the blocking pool, inside the caller's span and with its request id.
 pub async fn run_blocking<F, T>(work: F) -> Result<T, BlockingFailed>
 where
@@ -51,11 +65,14 @@ where
 {
     let request_id = TASK_REQUEST_ID.try_with(String::clone).ok();
     let span = tracing::Span::current();
+    let handed_over = Instant::now();
     let task = tokio::task::spawn_blocking(move || {
         let _entered = span.enter();
         REQUEST_ID.with(|id| *id.borrow_mut() = request_id);
+        WORK_STARTED.set(Some(handed_over));
         let out = work();
         REQUEST_ID.with(|id| *id.borrow_mut() = None);
+        WORK_STARTED.set(None);
         out
     });
     task.in_current_span().await.map_err(|e| {

@@ -224,6 +224,11 @@ pub fn is_retryable(err: &DieselError) -> bool {
 /// spreads out instead of colliding again in lockstep). `work` must be safe to run again: it is
 /// the unit of work. On MySQL a database-level conflict also replaces the connection: after
 /// error 1213 (a Galera certification failure, a deadlock) the session's state is in doubt.
+///
+/// No attempt starts once the request's work is older than `RETRY_WINDOW`: attempts that each
+/// wait on a stalled cluster could otherwise go on past the point where the client or the load
+/// balancer gave up on the request (and the IdP sent its next change, or the balancer re-sent
+/// this one elsewhere), and a late success would overwrite what came after it.
 pub fn transaction<T, E, F>(conn: &mut DbConnection, mut work: F) -> Result<T, E>
 where
     F: FnMut(&mut DbConnection) -> Result<T, E>,
@@ -245,6 +250,10 @@ where
                 });
         match outcome {
             Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
+                if crate::telemetry::work_age().is_some_and(|age| age > RETRY_WINDOW) {
+                    tracing::info!(attempt, "no further attempt: the request is too old");
+                    return Err(err);
+                }
                 if let Some(cause) = err.retry_cause() {
                     tracing::debug!(attempt, %cause, "write conflict");
                 }
@@ -313,6 +322,11 @@ pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -
 /// parameters per statement, so a list of any length is sent in chunks of this size.
 pub(crate) const IN_LIST_CHUNK: usize = 1000;
 
+/// How old a request's database work may be for `transaction` to start another attempt: well
+/// under the 10 s a load balancer waits for a gatehouse node (docs/deploy.md) and the time Okta
+/// and Entra wait for an answer.
+pub const RETRY_WINDOW: Duration = Duration::from_secs(6);
+
 /// `?, ?, …` for an `IN` list of `n` binds.
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
@@ -356,6 +370,37 @@ pub fn dialect(conn: &DbConnection) -> filter_sql::Dialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A write that keeps conflicting stops trying once its request is older than the window,
+    /// whatever attempts it has left: its client may have given up and sent a newer change.
+    #[test]
+    fn a_conflicting_write_makes_no_attempt_past_the_retry_window() {
+        use diesel::Connection;
+        use std::time::Instant;
+        let sqlite = diesel::SqliteConnection::establish(":memory:").unwrap();
+        let mut conn = DbConnection::Sqlite(sqlite);
+        let conflict = || {
+            DieselError::DatabaseError(
+                DatabaseErrorKind::SerializationFailure,
+                Box::new("write conflict".to_owned()),
+            )
+        };
+        let mut attempts = 0;
+        let mut run = |conn: &mut DbConnection, started: Instant| {
+            attempts = 0;
+            crate::telemetry::set_work_started(Some(started));
+            let out: Result<(), DieselError> = transaction(conn, |_| {
+                attempts += 1;
+                Err(conflict())
+            });
+            crate::telemetry::set_work_started(None);
+            assert!(out.is_err());
+            attempts
+        };
+        assert_eq!(run(&mut conn, Instant::now() - RETRY_WINDOW * 2), 1);
+        // A fresh request gets its attempts (20 at most).
+        assert!(run(&mut conn, Instant::now()) > 1);
+    }
 
     #[test]
     fn a_connection_lost_during_commit_is_an_outage_not_a_bug() {
