@@ -327,6 +327,17 @@ def check_quorum_loss():
     note(f"quorum back: app1 ready again after {time.monotonic() - t0:.1f}s")
 
 
+def audit_trail(node, uid):
+    """The last changes committed to a user, as the node's audit events record them (request id
+    and time): tells a lost commit (its request id missing) from a late one (a request id
+    committed after a newer one, or twice)."""
+    if not all(c in "0123456789abcdef-" for c in uid):
+        return "?"
+    rows = db_query(node, "SELECT occurred_at, action, request_id FROM audit_events "
+                          f"WHERE target_id = '{uid}' ORDER BY occurred_at DESC, id LIMIT 8")
+    return [f"{r[2]} {r[1]} at {r[0]}" for r in reversed(rows)]
+
+
 def verify(clients):
     """Every acknowledged write is on every node; nothing is half-written."""
     for node in range(1, len(DB_PORTS) + 1):
@@ -345,7 +356,8 @@ def verify(clients):
                 doc = json.loads(row[2])
                 if want["title"] is not None and uid not in c.unknown_title and doc.get("title") != want["title"]:
                     failures.append(("lost", f"db{node}: {want['userName']} ({uid}) title {doc.get('title')} != "
-                                             f"{want['title']}: {c.history[uid][-6:]}"))
+                                             f"{want['title']}: {c.history[uid][-6:]}; committed: "
+                                             f"{audit_trail(node, uid)}"))
                 if emails[uid] != {e["value"] for e in doc.get("emails", [])}:
                     failures.append(("partial", f"db{node}: {want['userName']} emails index differs from document"))
                 checked += 1
