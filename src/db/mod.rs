@@ -252,6 +252,7 @@ where
             Err(err) if attempt < ATTEMPTS && err.is_retryable() => {
                 if crate::telemetry::work_age().is_some_and(|age| age > RETRY_WINDOW) {
                     tracing::info!(attempt, "no further attempt: the request is too old");
+                    crate::metrics::record_past_retry_window();
                     return Err(err);
                 }
                 if let Some(cause) = err.retry_cause() {

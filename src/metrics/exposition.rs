@@ -4,7 +4,7 @@
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
 
-use super::{lock, DeliveryChannel, Histogram, RetryCause, BUCKETS, REGISTRY};
+use super::{lock, CheckKind, DeliveryChannel, Histogram, RetryCause, BUCKETS, REGISTRY};
 
 /// The pool's numbers at scrape time (read from r2d2 by the caller: this module knows no pool).
 #[derive(Debug, Clone, Copy)]
@@ -168,6 +168,33 @@ pub fn render(pool: Option<PoolGauges>) -> String {
         "gatehouse_outbox_without_channel_total {}",
         REGISTRY.without_channel.load(Ordering::Relaxed)
     );
+    header(
+        &mut out,
+        "gatehouse_db_transactions_past_retry_window_total",
+        "counter",
+        "Conflicting writes given up because their request was older than the retry window.",
+    );
+    let _ = writeln!(
+        out,
+        "gatehouse_db_transactions_past_retry_window_total {}",
+        REGISTRY.past_retry_window.load(Ordering::Relaxed)
+    );
+    header(
+        &mut out,
+        "gatehouse_authorize_checks_total",
+        "counter",
+        "/authorize checks by kind, answered from memory or after reading the database.",
+    );
+    for kind in CheckKind::ALL {
+        for (source, from_memory) in [("memory", 1), ("database", 0)] {
+            let _ = writeln!(
+                out,
+                "gatehouse_authorize_checks_total{{kind=\"{}\",source=\"{source}\"}} {}",
+                kind.as_str(),
+                REGISTRY.checks[kind as usize][from_memory].load(Ordering::Relaxed)
+            );
+        }
+    }
     out
 }
 

@@ -107,6 +107,29 @@ struct Registry {
     outbox_backlog: AtomicU64,
     delivery_failures: [AtomicU64; DeliveryChannel::ALL.len()],
     without_channel: AtomicU64,
+    past_retry_window: AtomicU64,
+    /// `/authorize` checks by `CheckKind` and whether memory answered them (`[kind][memory]`).
+    checks: [[AtomicU64; 2]; CheckKind::ALL.len()],
+}
+
+/// What an `/authorize` check asked about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckKind {
+    /// A permission of the catalogue (the compiled role view).
+    Role,
+    /// A project action (the user's effective level).
+    Project,
+}
+
+impl CheckKind {
+    pub const ALL: [CheckKind; 2] = [CheckKind::Role, CheckKind::Project];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::Role => "role",
+            CheckKind::Project => "project",
+        }
+    }
 }
 
 /// A notification channel, the label of delivery failures.
@@ -136,6 +159,8 @@ static REGISTRY: LazyLock<Registry> = LazyLock::new(|| Registry {
     outbox_backlog: AtomicU64::new(0),
     delivery_failures: Default::default(),
     without_channel: AtomicU64::new(0),
+    past_retry_window: AtomicU64::new(0),
+    checks: Default::default(),
 });
 
 /// A metric update never fails a request: a lock poisoned by a panic elsewhere is used as is.
@@ -168,6 +193,16 @@ fn bounded_method(method: &str) -> &'static str {
 /// A transaction about to run again, and why.
 pub fn record_retry(cause: RetryCause) {
     REGISTRY.retries[cause.index()].fetch_add(1, Ordering::Relaxed);
+}
+
+/// A conflicting write given up because its request was past the retry window.
+pub fn record_past_retry_window() {
+    REGISTRY.past_retry_window.fetch_add(1, Ordering::Relaxed);
+}
+
+/// `n` `/authorize` checks of `kind`, answered from this instance's memory or not.
+pub fn record_checks(kind: CheckKind, from_memory: bool, n: usize) {
+    REGISTRY.checks[kind as usize][usize::from(from_memory)].fetch_add(n as u64, Ordering::Relaxed);
 }
 
 /// A pooled connection handed out after waiting `waited`.

@@ -165,3 +165,37 @@ async fn metrics_are_not_served_on_the_main_listener() {
         .unwrap();
     assert_eq!(res.status(), 404);
 }
+
+/// `/authorize` checks are counted by kind and by whether this instance's memory answered them:
+/// the first check about a user reads the database, the next one does not.
+#[actix_web::test]
+async fn authorize_checks_are_counted_by_kind_and_source() {
+    use reqwest::Method;
+    use serde_json::json;
+    let app = spawn_with_metrics().await;
+    let user = common::id_of(&app.app.create_user("metrics.carol@example.com").await);
+    let project = crate::projects::project(&app.app, "Metrics", None).await;
+    let series = |kind: &str, source: &str| {
+        format!("gatehouse_authorize_checks_total{{kind=\"{kind}\",source=\"{source}\"}}")
+    };
+    let before = scrape(&app).await;
+    for check in [
+        json!({ "user_id": user, "permission": "create_teams" }),
+        json!({ "user_id": user, "permission": "view", "project_id": project }),
+    ] {
+        for _ in 0..2 {
+            crate::governance::root(&app.app, Method::POST, "/authorize", Some(check.clone()))
+                .await
+                .expect(200);
+        }
+    }
+    let after = scrape(&app).await;
+    for kind in ["role", "project"] {
+        for source in ["memory", "database"] {
+            let s = series(kind, source);
+            let grew = value(&after, &s).unwrap() - value(&before, &s).unwrap();
+            assert!(grew >= 1.0, "{s}: {after}");
+        }
+    }
+    assert!(value(&after, "gatehouse_db_transactions_past_retry_window_total").is_some());
+}

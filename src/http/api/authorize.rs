@@ -28,6 +28,7 @@ use crate::governance::roles::reference::{Link, Reason};
 use crate::governance::roles::view::OrgView;
 use crate::governance::roles::{decisions, GovernanceError, Permission};
 use crate::http::{AdminCaller, AppState};
+use crate::metrics::{self, CheckKind};
 use crate::rbac::ViewMembers;
 
 mod app_actor;
@@ -305,7 +306,10 @@ async fn authorize(
             _ => None,
         })
         .collect();
-    let (view, users) = match decisions::from_memory(&state.decisions, &org, &ids) {
+    let in_memory = decisions::from_memory(&state.decisions, &org, &ids);
+    let role_checks = checks.len() - project_checks.len();
+    metrics::record_checks(CheckKind::Role, in_memory.is_some(), role_checks);
+    let (view, users) = match in_memory {
         // The hot path: the view is fresh and knows every user asked about.
         Some(found) => found,
         None => {
@@ -446,7 +450,9 @@ async fn project_levels(
         .iter()
         .map(|(_, _, project, user)| (project.as_str(), user.as_str()))
         .collect();
-    if let Some(levels) = state.levels.from_memory(org_id, &pairs) {
+    let in_memory = state.levels.from_memory(org_id, &pairs);
+    metrics::record_checks(CheckKind::Project, in_memory.is_some(), pairs.len());
+    if let Some(levels) = in_memory {
         return Ok(levels);
     }
     let owned: Vec<(String, String)> = project_checks
