@@ -138,6 +138,14 @@ async fn a_team_level_follows_scim_membership_at_once() {
     let r = membership_reason(&d);
     assert_eq!(r["name"], m.as_str());
     assert!(r["detail"].as_str().unwrap().contains("Writers"), "{r}");
+    // The team's new name is in the next answer (levels are held in memory, named as of now).
+    let rename = json!([{ "op": "replace", "path": "displayName", "value": "Authors" }]);
+    app.patch_ops(&format!("/Groups/{team_id}"), rename)
+        .await
+        .expect(200);
+    let d = decide(&app, &user, "edit_content", &p).await;
+    let r = membership_reason(&d);
+    assert!(r["detail"].as_str().unwrap().contains("Authors"), "{r}");
 
     let remove = json!([{ "op": "remove", "path": format!("members[value eq \"{user}\"]") }]);
     app.patch_ops(&format!("/Groups/{team_id}"), remove)
