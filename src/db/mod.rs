@@ -326,7 +326,7 @@ pub(crate) const IN_LIST_CHUNK: usize = 1000;
 /// How old a request's database work may be for `transaction` to start another attempt: well
 /// under the 10 s a load balancer waits for a gatehouse node (docs/deploy.md) and the time Okta
 /// and Entra wait for an answer.
-pub const RETRY_WINDOW: Duration = Duration::from_secs(6);
+pub const RETRY_WINDOW: Duration = Duration::from_secs(8);
 
 /// `?, ?, …` for an `IN` list of `n` binds.
 pub(crate) fn placeholders(n: usize) -> String {
