@@ -323,7 +323,7 @@ pub fn bind_all<'a>(mut query: BoxedQuery<'a>, binds: &[filter_sql::SqlValue]) -
 /// parameters per statement, so a list of any length is sent in chunks of this size.
 pub(crate) const IN_LIST_CHUNK: usize = 1000;
 
-/// How old a request's database work may be for `transaction` to start another attempt: well
+/// How old a request's database work may be for `transaction` to start another attempt:
 /// under the 10 s a load balancer waits for a gatehouse node (docs/deploy.md) and the time Okta
 /// and Entra wait for an answer.
 pub const RETRY_WINDOW: Duration = Duration::from_secs(8);
