@@ -1,8 +1,9 @@
 //! SCIM Agents (draft-abbey-scim-agent-extension-00). An Agent is an app actor: the same
 //! `app_actors` row whether an admin created it on the admin API or an IdP provisioned it here,
 //! with the same grants, tokens and audit attribution. `name`, `displayName`, `description`,
-//! `agentType`, `active` and `externalId` are columns; the attributes gatehouse keeps without
-//! interpreting them (`subject`, `protocols`, `owners`, ...) are the row's JSON `document`.
+//! `agentType`, `active` and `externalId` are columns; the other attributes (`subject`,
+//! `protocols`, `owners`, ...) are the row's JSON `document`, kept as sent. `owners` also names
+//! the actor's accountable owner: the IdP is the source of truth of what it provisions.
 //! Agents are never users: they are not in `/Users`, hold no seat and are in no group (their
 //! `groups` is read-only and empty).
 
@@ -14,13 +15,16 @@ use super::{Caller, DirectoryError};
 use crate::db::app_actors::{self as store, AppActorId, AppActorRow, APP_ACTOR_IDS_PAGE};
 use crate::db::filter_sql::{self, TableMap};
 use crate::db::page::{page, PageRequest};
-use crate::db::DbConnection;
+use crate::db::{groups, users, DbConnection};
 use crate::scim::schema::agent_definitions::names;
 use crate::scim::schema::{ResourceTypeDef, AGENT};
 use crate::scim::ScimError;
 
 /// The Agent resource type over `app_actors`.
 pub struct Agents;
+
+/// How many `owners` values a write looks up to find the accountable owner.
+const MAX_OWNERS_LOOKED_UP: usize = 10;
 
 impl ProvisionedKind for Agents {
     type Row = AppActorRow;
@@ -111,6 +115,38 @@ impl ProvisionedKind for Agents {
             .and_then(Value::as_bool)
             .unwrap_or(true);
         row.document = stored_document(doc)?;
+        Ok(())
+    }
+
+    /// The accountable owner is the first of `owners` (of the first `MAX_OWNERS_LOOKED_UP`)
+    /// that is a user, or else a group, of the organization; none when no value is. A value of
+    /// another organization is never linked (nor told apart from one that exists nowhere).
+    fn link(
+        conn: &mut DbConnection,
+        org: &str,
+        row: &mut AppActorRow,
+    ) -> Result<(), DirectoryError> {
+        let doc: Value = serde_json::from_str(&row.document).unwrap_or_default();
+        let values: Vec<String> = doc
+            .get(names::OWNERS)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o.get("value")?.as_str().map(str::to_owned))
+            .take(MAX_OWNERS_LOOKED_UP)
+            .collect();
+        (row.owner_kind, row.owner_id) = (None, None);
+        for id in values {
+            let kind = if users::find_user(conn, org, &id)?.is_some() {
+                "user"
+            } else if groups::find_group(conn, org, &id)?.is_some() {
+                "team"
+            } else {
+                continue;
+            };
+            (row.owner_kind, row.owner_id) = (Some(kind.to_owned()), Some(id));
+            break;
+        }
         Ok(())
     }
 

@@ -70,6 +70,15 @@ pub trait ProvisionedKind {
     fn set_connection(row: &mut Self::Row, connection_id: Option<String>);
     /// Whether a change from `old` to `new` can change a decision (an agent's `active`).
     fn changes_decisions(old: &Self::Row, new: &Self::Row) -> bool;
+    /// Links what the written document references to rows of the organization (an agent's
+    /// `owners` to its accountable owner), in the write's transaction.
+    fn link(
+        _conn: &mut DbConnection,
+        _org: &str,
+        _row: &mut Self::Row,
+    ) -> Result<(), DirectoryError> {
+        Ok(())
+    }
     /// What a delete ends with the row in its transaction (an agent's tokens), for the audit.
     fn on_delete(
         conn: &mut DbConnection,
@@ -94,6 +103,7 @@ pub fn create<K: ProvisionedKind>(
             crate::clock::now(),
         );
         K::write_document(&mut row, doc.clone())?;
+        K::link(conn, caller.org_id.as_str(), &mut row)?;
         K::insert(conn, &row).map_err(|e| unique_name::<K>(e, K::name(&row)))?;
         record::<K>(
             conn,
@@ -236,6 +246,7 @@ fn write<K: ProvisionedKind>(
     if stewardship == Stewardship::TakeOver {
         K::set_connection(&mut new, caller.connection_id.clone());
     }
+    K::link(conn, caller.org_id.as_str(), &mut new)?;
     K::touch(&mut new, K::version(old) + 1, crate::clock::now());
     let written =
         K::update(conn, &new, K::version(old)).map_err(|e| unique_name::<K>(e, K::name(&new)))?;

@@ -749,3 +749,63 @@ async fn an_entra_connection_may_send_booleans_as_strings_for_agents_too() {
         .body;
     assert_eq!(patched["active"], true);
 }
+
+/// `owners` names the agent's accountable owner, as the admin API shows it: the first value
+/// that is a user or a group of the organization. A value of another organization is never
+/// linked; a write without owners leaves the agent with none (the IdP is the source of truth).
+#[actix_web::test]
+async fn owners_name_the_agents_accountable_owner() {
+    let app = spawn_app().await;
+    let user = id_of(&app.create_user("agent.owner@example.com").await);
+    let team = id_of(&app.create_group("Agent owners", &[]).await);
+    let stranger = app
+        .other_organization("owners.example")
+        .admin_user_id
+        .to_string();
+    let owner_of = |id: String| {
+        let app = &app;
+        async move {
+            crate::governance::root(app, Method::GET, &format!("/app-actors/{id}"), None)
+                .await
+                .expect(200)
+                .body["owner"]
+                .clone()
+        }
+    };
+    let mut body = agent_body("owned-agent");
+    body["owners"] = json!([{ "value": stranger }, { "value": user }]);
+    let agent = id_of(&create_agent(&app, body).await);
+    assert_eq!(
+        owner_of(agent.clone()).await,
+        json!({ "kind": "user", "id": user })
+    );
+
+    let to_team = json!([{ "op": "replace", "path": "owners", "value": [{ "value": team }] }]);
+    let patched = app
+        .patch_ops(&format!("/Agents/{agent}"), to_team)
+        .await
+        .expect(200);
+    assert_eq!(patched.body["owners"][0]["value"], team.as_str());
+    assert_eq!(
+        owner_of(agent.clone()).await,
+        json!({ "kind": "team", "id": team })
+    );
+
+    let only_stranger =
+        json!([{ "op": "replace", "path": "owners", "value": [{ "value": stranger }] }]);
+    app.patch_ops(&format!("/Agents/{agent}"), only_stranger)
+        .await
+        .expect(200);
+    assert_eq!(owner_of(agent.clone()).await, Value::Null);
+
+    let mut with_owner = agent_body("owned-agent");
+    with_owner["owners"] = json!([{ "value": user }]);
+    app.put_reply(&format!("/Agents/{agent}"), with_owner)
+        .await
+        .expect(200);
+    assert_eq!(owner_of(agent.clone()).await["id"], user.as_str());
+    app.put_reply(&format!("/Agents/{agent}"), agent_body("owned-agent"))
+        .await
+        .expect(200);
+    assert_eq!(owner_of(agent).await, Value::Null);
+}

@@ -26,6 +26,8 @@ pub mod names {
     pub const ACTIVE: &str = "active";
     /// The Agent's group memberships: read-only, as a user's.
     pub const GROUPS: &str = "groups";
+    /// The Users or Groups accountable for the Agent: the first of them names its owner.
+    pub const OWNERS: &str = "owners";
     /// The `/ServiceProviderConfig` key and its members.
     pub const SPC_EXTENSION: &str = "agentExtension";
 }
@@ -148,7 +150,7 @@ static AGENT_ATTRIBUTES: [AttributeDef; 14] = [
     .multi(),
     complex("parent", "The parent Agent in a hierarchy.", &PARENT),
     complex(
-        "owners",
+        names::OWNERS,
         "The Users or Groups accountable for the Agent.",
         &OWNERS,
     )
