@@ -38,6 +38,29 @@ pub fn find(
         .optional()
 }
 
+/// These users of the organization (those that are), by primary key: one statement per
+/// `IN_LIST_CHUNK` ids.
+pub fn find_many(
+    conn: &mut DbConnection,
+    org_id: &str,
+    ids: &[&str],
+) -> QueryResult<Vec<UserGovernanceRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(super::IN_LIST_CHUNK) {
+        let rows: Vec<(String, UserGovernanceRow)> = users::table
+            .filter(users::id.eq_any(chunk))
+            .select((users::org_id, UserGovernanceRow::as_select()))
+            .load(conn)?;
+        // Scoped here, so the lookup stays on the primary key (as `users::existing_user_ids`).
+        out.extend(
+            rows.into_iter()
+                .filter(|(org, _)| org == org_id)
+                .map(|(_, row)| row),
+        );
+    }
+    Ok(out)
+}
+
 /// One page of an organization's users, oldest first, and the total.
 pub fn page(
     conn: &mut DbConnection,

@@ -129,6 +129,38 @@ pub fn user_entry(
     }))
 }
 
+/// These users as the view remembers them, in order, reading those it does not know yet in one
+/// set-based read. A user who is not in the organization is a 404 naming them.
+pub fn user_entries(
+    conn: &mut DbConnection,
+    view: &OrgView,
+    org_id: &str,
+    user_ids: &[&str],
+) -> Result<Vec<UserModel>, GovernanceError> {
+    let known = |id: &str| view.user(id).and_then(|e| view.user_model(e));
+    let mut missing: Vec<&str> = user_ids
+        .iter()
+        .copied()
+        .filter(|id| known(id).is_none())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    let mut read: std::collections::HashMap<String, UserModel> = std::collections::HashMap::new();
+    for row in user_roles::find_many(conn, org_id, &missing)? {
+        let model = user_model(&row.role, row.licence.as_deref(), row.active);
+        view.remember(&row.id, &model);
+        read.insert(row.id, model);
+    }
+    user_ids
+        .iter()
+        .map(|id| {
+            known(id).or_else(|| read.get(*id).cloned()).ok_or_else(|| {
+                GovernanceError::NotFound(format!("no user {id:?} in this organization"))
+            })
+        })
+        .collect()
+}
+
 /// The organization's view and these users' models when this instance already holds them
 /// fresh: the hot path of admin authentication and `/authorize`, with no database work (not
 /// even a pool checkout). `None` sends the caller down the path that reads what is missing.

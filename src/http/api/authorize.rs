@@ -315,21 +315,10 @@ async fn authorize(
         None => {
             let (checks, cache) = (checks.clone(), state.decisions.clone());
             state
-                .with_conn(move |c| -> Result<_, ApiError> {
+                .api(move |c| -> Result<_, GovernanceError> {
                     let view = decisions::view(c, &cache, &org)?;
-                    let users = checks
-                        .iter()
-                        .map(|check| {
-                            decisions::user_entry(c, &view, &org, &check.user_id)?.ok_or_else(
-                                || {
-                                    GovernanceError::NotFound(format!(
-                                        "no user {:?} in this organization",
-                                        check.user_id
-                                    ))
-                                },
-                            )
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
+                    let ids: Vec<&str> = checks.iter().map(|c| c.user_id.as_str()).collect();
+                    let users = decisions::user_entries(c, &view, &org, &ids)?;
                     Ok((view, users))
                 })
                 .await?
