@@ -88,17 +88,19 @@ pub fn list(
     Ok(MembershipPage { data, next_page })
 }
 
+/// A user or team of the organization, as `resolve_member` found it: id, kind and name.
+type Member<'a> = (&'a str, MemberKind, &'a str);
+
 /// Inserts one membership and its audit event (the caller's transaction); a member already on
-/// the project is a 409.
+/// the project is a 409 (the project's unique keys refuse the row).
 fn insert(
     conn: &mut DbConnection,
     auth: &Authorized<ManageProjects>,
     project_id: &str,
-    member: &str,
+    (member, kind, name): Member<'_>,
     level: AccessLevel,
 ) -> Result<String, GovernanceError> {
     let org = auth.org_id.to_string();
-    let (kind, name) = resolve_member(conn, &org, member)?;
     let taken = || {
         GovernanceError::Conflict(format!(
             "{} {member:?} is already a member of project {project_id:?}; change its level with \
@@ -106,9 +108,6 @@ fn insert(
             kind.as_str()
         ))
     };
-    if store::membership_of(conn, project_id, kind.as_str(), member)?.is_some() {
-        return Err(taken());
-    }
     let now = crate::clock::now();
     let (user_id, team_id) = MembershipRow::member_columns(kind.as_str(), member);
     let row = MembershipRow {
@@ -155,7 +154,9 @@ pub fn create(
     let org = auth.org_id.to_string();
     crate::db::transaction(conn, |c| {
         registry::find(c, &org, &new.parent)?;
-        let id = insert(c, auth, &new.parent, &new.member, new.level)?;
+        let (kind, name) = resolve_member(c, &org, &new.member)?;
+        let member = (new.member.as_str(), kind, name.as_str());
+        let id = insert(c, auth, &new.parent, member, new.level)?;
         get(c, &org, &id)
     })
 }
@@ -224,15 +225,19 @@ fn each_member(
     auth: &Authorized<ManageProjects>,
     project_id: &str,
     members: &[String],
-    mut each: impl FnMut(&mut DbConnection, &str, Option<MembershipRow>) -> Result<(), GovernanceError>,
+    mut each: impl FnMut(
+        &mut DbConnection,
+        Member<'_>,
+        Option<MembershipRow>,
+    ) -> Result<(), GovernanceError>,
 ) -> Result<(), GovernanceError> {
     let org = auth.org_id.to_string();
     crate::db::transaction(conn, |c| {
         registry::find(c, &org, project_id)?;
         for member in members {
-            let (kind, _) = resolve_member(c, &org, member)?;
+            let (kind, name) = resolve_member(c, &org, member)?;
             let row = store::membership_of(c, project_id, kind.as_str(), member)?;
-            each(c, member, row)?;
+            each(c, (member, kind, &name), row)?;
         }
         Ok(())
     })
