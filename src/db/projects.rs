@@ -244,12 +244,14 @@ pub fn find_membership(
 /// The membership of a user or team in the project, if any (on its unique key).
 pub fn membership_of(
     conn: &mut DbConnection,
+    org_id: &str,
     project_id: &str,
     member_kind: &str,
     member_id: &str,
 ) -> QueryResult<Option<MembershipRow>> {
     let rows = project_memberships::table
         .filter(project_memberships::project_id.eq(project_id))
+        .filter(project_memberships::org_id.eq(org_id))
         .into_boxed();
     let rows = if member_kind == "team" {
         rows.filter(project_memberships::team_id.eq(member_id))

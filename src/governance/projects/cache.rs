@@ -50,10 +50,7 @@ impl OrgLevels {
             .map(|(project_id, user_id)| {
                 let user = users.get(*user_id)?;
                 let project = projects.get(*project_id)?;
-                Some(
-                    effective::level(user, project_id, project)
-                        .map(|e| effective::with_user(e, user_id)),
-                )
+                Some(effective::level((user_id, user), project_id, project))
             })
             .collect()
     }

@@ -115,7 +115,7 @@ pub fn projects_from(rows: Vec<ProjectSide>) -> HashMap<String, ProjectTeams> {
 /// memberships of their teams; on a tie their own membership, then the lowest membership id, so
 /// the answer is the same every time.
 pub fn level(
-    user: &UserLevels,
+    (user_id, user): (&str, &UserLevels),
     project_id: &str,
     project: &ProjectTeams,
 ) -> Option<EffectiveLevel> {
@@ -123,7 +123,7 @@ pub fn level(
         level: g.level,
         membership_id: g.membership_id.clone(),
         member_kind: MemberKind::User,
-        member_id: String::new(),
+        member_id: user_id.to_owned(),
         team_name: None,
     });
     let teams = project
@@ -164,16 +164,7 @@ pub fn effective_level(
     );
     Ok(users
         .get(user_id)
-        .and_then(|user| level(user, project_id, project))
-        .map(|e| with_user(e, user_id)))
-}
-
-/// Names the user in their own membership's answer.
-pub fn with_user(mut e: EffectiveLevel, user_id: &str) -> EffectiveLevel {
-    if e.member_kind == MemberKind::User {
-        e.member_id = user_id.to_owned();
-    }
-    e
+        .and_then(|user| level((user_id, user), project_id, project)))
 }
 
 /// The 404 of a project that is not of the organization (another organization's included).
@@ -214,7 +205,7 @@ mod tests {
     fn answer(user: Vec<UserSide>, project: Vec<ProjectSide>) -> Option<EffectiveLevel> {
         let users = users_from(&["u"], user, |_| true);
         let projects = projects_from(project);
-        level(&users["u"], "p", &projects["p"]).map(|e| with_user(e, "u"))
+        level(("u", &users["u"]), "p", &projects["p"])
     }
 
     #[test]

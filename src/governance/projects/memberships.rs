@@ -236,7 +236,7 @@ fn each_member(
         registry::find(c, &org, project_id)?;
         for member in members {
             let (kind, name) = resolve_member(c, &org, member)?;
-            let row = store::membership_of(c, project_id, kind.as_str(), member)?;
+            let row = store::membership_of(c, &org, project_id, kind.as_str(), member)?;
             each(c, (member, kind, &name), row)?;
         }
         Ok(())
