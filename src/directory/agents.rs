@@ -15,7 +15,11 @@ use super::{Caller, DirectoryError};
 use crate::db::app_actors::{self as store, AppActorId, AppActorRow, APP_ACTOR_IDS_PAGE};
 use crate::db::filter_sql::{self, TableMap};
 use crate::db::page::{page, PageRequest};
-use crate::db::{groups, users, DbConnection};
+use crate::db::DbConnection;
+use crate::governance::projects::memberships::resolve_member;
+use crate::governance::projects::MemberKind;
+use crate::governance::roles::decisions::into_db_error;
+use crate::governance::roles::GovernanceError;
 use crate::scim::schema::agent_definitions::names;
 use crate::scim::schema::{ResourceTypeDef, AGENT};
 use crate::scim::ScimError;
@@ -137,12 +141,13 @@ impl ProvisionedKind for Agents {
             .collect();
         (row.owner_kind, row.owner_id) = (None, None);
         for id in values {
-            let kind = if users::find_user(conn, org, &id)?.is_some() {
-                "user"
-            } else if groups::find_group(conn, org, &id)?.is_some() {
-                "team"
-            } else {
-                continue;
+            // A user or team of the organization, by the same lookup project memberships use.
+            let kind = match resolve_member(conn, org, &id) {
+                Ok((MemberKind::User, _)) => "user",
+                Ok((MemberKind::Team, _)) => "team",
+                Err(GovernanceError::NotFound(_)) => continue,
+                // A storage failure fails the write (and a conflict retries it).
+                Err(e) => return Err(DirectoryError::Db(into_db_error(e))),
             };
             (row.owner_kind, row.owner_id) = (Some(kind.to_owned()), Some(id));
             break;
