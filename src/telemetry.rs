@@ -53,7 +53,8 @@ pub fn work_age() -> Option<Duration> {
 }
 
 /// Makes this thread's work as old as `at` says (for tests of what `work_age` limits).
-pub fn set_work_started(at: Option<Instant>) {
+#[cfg(test)]
+pub(crate) fn set_work_started(at: Option<Instant>) {
     WORK_STARTED.set(at);
 }
 
